@@ -1,0 +1,92 @@
+# The crash pipeline: `make` builds every tool into bin/, `make check` runs
+# every test, `make check SANITIZE=1` runs them under ASan and UBSan.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+DATADIR = $(PREFIX)/share/crash
+
+CC ?= cc
+PKGS = jansson libcurl libmicrohttpd zlib libpcre2-8 sqlite3 libpq
+
+# A fresh machine gets its dependencies before the first compile.
+ifneq ($(MAKECMDGOALS),clean)
+ifneq ($(shell pkg-config --exists $(PKGS) && echo ok),ok)
+$(info installing missing dependencies with scripts/install-deps)
+$(shell scripts/install-deps >&2)
+endif
+endif
+
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Ilib \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+TOOLS = crash-collect crash-submit
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:.c=.o)
+UNIT_SRC = $(wildcard t/unit/*.c)
+UNIT_BIN = $(UNIT_SRC:.c=.test)
+BINS = $(addprefix bin/,$(TOOLS))
+
+all: $(BINS) $(UNIT_BIN)
+
+# Objects are rebuilt when the flags change (SANITIZE=1, another CC).
+.flags: FORCE
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
+
+%.o: %.c .flags
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+lib/libcrash.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+tool_objs = $(patsubst %.c,%.o,$(wildcard cmd/$(1)/*.c))
+.SECONDEXPANSION:
+bin/%: $$(call tool_objs,$$*) lib/libcrash.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+t/unit/%.test: t/unit/%.o lib/libcrash.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check: all
+	prove -j2 t/*.t $(UNIT_BIN)
+
+# libFuzzer targets; `make fuzz FUZZ_SECONDS=600` runs each for that long.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS = $(patsubst fuzz/%.c,fuzz/%.fuzz,$(wildcard fuzz/*.c))
+fuzz/%.fuzz: fuzz/%.c $(LIB_SRC)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
+		$(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LIB_SRC) $(LDLIBS)
+fuzz: $(FUZZ_TARGETS)
+	scripts/run-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+demo: all
+	scripts/demo
+
+bench: all
+	bench/collect
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 scripts/crash.conf.example scripts/throttle.example $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf bin lib/*.o lib/*.d lib/*.a cmd/*/*.o cmd/*/*.d t/unit/*.o t/unit/*.d \
+		t/unit/*.test fuzz/*.fuzz .flags t/out
+
+FORCE:
+.PHONY: all check fuzz demo bench install clean FORCE
+-include $(wildcard lib/*.d cmd/*/*.d t/unit/*.d)

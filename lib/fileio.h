@@ -1,0 +1,24 @@
+/*
+ * fileio.h: durable file operations: atomic replace with fsync, directory
+ * fsync, mkdir -p and rm -r.
+ */
+#ifndef CRASH_FILEIO_H
+#define CRASH_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Writes data to path atomically (temp file, fsync, rename, fsync dir). */
+int atomic_write(const char *path, const void *data, size_t len);
+/* Same, relative to an open directory. */
+int atomic_write_at(int dirfd, const char *name, const void *data, size_t len);
+/* Writes all of len bytes, retrying short writes and EINTR. */
+int write_all(int fd, const void *data, size_t len);
+/* fsync(2) of a directory, so the names in it are durable. */
+int fsync_dir(const char *path);
+/* mkdir -p; 0 on success or when it exists. */
+int mkdir_p(const char *path, mode_t mode);
+/* Removes a file or a directory tree below dirfd (rm -rf name). */
+int rm_rf_at(int dirfd, const char *name);
+
+#endif

@@ -177,6 +177,28 @@ static int begin_part(struct multipart *mp)
 	return 0;
 }
 
+/*
+ * Whether the delimiter bytes at hit really end a part: RFC 2046 wants
+ * "--" or white space and CRLF after them; anything else is body data
+ * that happens to contain them. 1: yes, -1: no, 0: need more bytes.
+ */
+static int is_delimiter(const struct multipart *mp, const char *hit, const char *end)
+{
+	const char *after = hit + mp->delim_len;
+	if (after >= end)
+		return 0;
+	switch (*after) {
+	case '-':
+		if (after + 1 >= end)
+			return 0;
+		return after[1] == '-' ? 1 : -1;
+	case ' ': case '\t': case '\r': case '\n':
+		return 1;
+	default:
+		return -1;
+	}
+}
+
 /* One step of the state machine; returns 1 to go on, 0 for more input. */
 static int step(struct multipart *mp)
 {
@@ -186,14 +208,15 @@ static int step(struct multipart *mp)
 	case PREAMBLE:
 	case BODY: {
 		char *hit = memmem(w, avail, mp->delim, mp->delim_len);
-		size_t upto = hit ? (size_t)(hit - w) :
+		int real = hit ? is_delimiter(mp, hit, w + avail) : 0;
+		size_t upto = hit ? (size_t)(hit - w) + (real < 0) :
 		    avail >= mp->delim_len ? avail - mp->delim_len + 1 : 0;
 		if (mp->state == BODY && upto &&
 		    mp->cb->part_data(mp->ctx, w, upto) < 0)
 			return fail(mp, "rejected_part");
 		mp->start += upto;
-		if (!hit)
-			return 0;
+		if (real <= 0)
+			return real < 0;	/* not one: scan on; unknown: wait */
 		if (mp->state == BODY && mp->cb->part_end(mp->ctx) < 0)
 			return fail(mp, "rejected_part");
 		clear_part(mp);

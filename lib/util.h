@@ -15,7 +15,7 @@
 extern const char *progname;
 
 /* Log levels: errors always print; info unless quiet; debug when verbose. */
-enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_level { LOG_SILENT = -1, LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 extern enum log_level log_threshold;
 
 /* "progname: message" on stderr, one line, written with a single write(2). */

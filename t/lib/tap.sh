@@ -1,0 +1,124 @@
+# t/lib/tap.sh: a tiny TAP producer for shell tests, plus the fixtures the
+# tests share (a scratch directory, a collector on a free loopback port).
+# Source it from a test: `. "$(dirname "$0")/lib/tap.sh"`.
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$ROOT/bin
+PATH=$BIN:$PATH
+TESTDATA=$ROOT/../shared/testdata
+T_N=0
+T_FAILED=0
+
+# A scratch directory, removed when the test ends.
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/crash-test.XXXXXX")
+T_PIDS=""
+t_cleanup() {
+	for p in $T_PIDS; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+
+plan() { echo "1..$1"; }
+diag() { echo "# $*" >&2; }
+
+# ok DESCRIPTION COMMAND...: passes when the command succeeds.
+ok() {
+	desc=$1; shift
+	T_N=$((T_N + 1))
+	if "$@" >"$T_TMP/.out" 2>&1; then
+		echo "ok $T_N - $desc"
+	else
+		echo "not ok $T_N - $desc"
+		T_FAILED=$((T_FAILED + 1))
+		sed 's/^/#   /' "$T_TMP/.out" | head -20 >&2
+	fi
+}
+
+# is DESCRIPTION GOT WANT: passes when the two strings are equal.
+is() {
+	T_N=$((T_N + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $T_N - $1"
+	else
+		echo "not ok $T_N - $1"
+		T_FAILED=$((T_FAILED + 1))
+		diag "  got: '$2'"
+		diag "  want: '$3'"
+	fi
+}
+
+# like DESCRIPTION GOT PATTERN: passes when GOT matches the grep -E pattern.
+like() {
+	T_N=$((T_N + 1))
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then
+		echo "ok $T_N - $1"
+	else
+		echo "not ok $T_N - $1"
+		T_FAILED=$((T_FAILED + 1))
+		diag "  got: '$2'"
+		diag "  want match: '$3'"
+	fi
+}
+
+done_testing() {
+	echo "1..$T_N"
+	[ "$T_FAILED" -eq 0 ]
+}
+
+# Waits up to $2 seconds (default 10) for file $1 to exist.
+wait_for_file() {
+	i=0
+	while [ ! -s "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt $((${2:-10} * 20)) ] && return 1
+		sleep 0.05
+	done
+}
+
+# start_collector SPOOL [FLAGS...]: runs crash-collect on a free port;
+# sets COLLECT_PID, COLLECT_URL (the base URL) and COLLECT_LOG.
+start_collector() {
+	spool=$1; shift
+	portfile=$T_TMP/port.$$.$RANDOM
+	COLLECT_LOG=$T_TMP/collect.log
+	crash-collect --listen 127.0.0.1:0 --spool "$spool" --port-file "$portfile" "$@" \
+		2>>"$COLLECT_LOG" &
+	COLLECT_PID=$!
+	T_PIDS="$T_PIDS $COLLECT_PID"
+	wait_for_file "$portfile" || { diag "collector did not start"; cat "$COLLECT_LOG" >&2; return 1; }
+	COLLECT_URL=http://127.0.0.1:$(cat "$portfile")
+	rm -f "$portfile"
+}
+
+stop_collector() {
+	kill -TERM "$COLLECT_PID" 2>/dev/null
+	wait "$COLLECT_PID" 2>/dev/null
+}
+
+# make_crash DIR [KEY=VALUE...]: a crash directory with a random dump.
+make_crash() {
+	dir=$1; shift
+	mkdir -p "$dir"
+	head -c "${DUMP_SIZE:-4096}" /dev/urandom >"$dir/upload_file_minidump"
+	{
+		printf '{"ProductName":"Firefox","Version":"99.0","BuildID":"20261126000000"'
+		for kv in "$@"; do printf ',"%s":"%s"' "${kv%%=*}" "${kv#*=}"; done
+		printf '}\n'
+	} >"$dir/raw_crash.json"
+}
+
+# spool_count SPOOL SUB: entries in SPOOL/SUB (new or tmp).
+spool_count() { find "$1/$2" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+
+# crash_complete SPOOL ID: raw_crash.json parses and every dump matches
+# the checksum the collector recorded for it.
+crash_complete() {
+	d=$1/new/$2
+	[ -f "$d/raw_crash.json" ] || return 1
+	jq -e '.uuid' "$d/raw_crash.json" >/dev/null || return 1
+	for name in $(jq -r '.metadata.dump_checksums | keys[]' "$d/raw_crash.json"); do
+		want=$(jq -r ".metadata.dump_checksums[\"$name\"]" "$d/raw_crash.json")
+		got=$(sha256sum "$d/$name" | cut -d' ' -f1)
+		[ "$want" = "$got" ] || return 1
+	done
+}

@@ -287,6 +287,12 @@ bool spool_healthy(struct spool *s, long long min_free, char *why, size_t whylen
 		snprintf(why, whylen, "spool has no free inodes");
 		return false;
 	}
+	struct stat st;
+	if (fstat(s->newfd, &st) < 0 || st.st_nlink == 0 ||
+	    fstat(s->tmpfd, &st) < 0 || st.st_nlink == 0) {
+		snprintf(why, whylen, "spool tmp/ or new/ was removed");
+		return false;
+	}
 	if (faccessat(s->tmpfd, ".", W_OK, AT_EACCESS) < 0) {
 		snprintf(why, whylen, "spool tmp/ not writable: %s", strerror(errno));
 		return false;

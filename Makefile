@@ -63,10 +63,12 @@ check: all
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS = $(patsubst fuzz/%.c,fuzz/%.fuzz,$(wildcard fuzz/*.c))
 fuzz/%.fuzz: fuzz/%.c $(LIB_SRC)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
+	clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Ilib \
 		$(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LIB_SRC) $(LDLIBS)
 fuzz: $(FUZZ_TARGETS)
 	scripts/run-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_TARGETS)
 
 demo: all
 	scripts/demo
@@ -88,5 +90,5 @@ clean:
 		t/unit/*.test fuzz/*.fuzz .flags t/out
 
 FORCE:
-.PHONY: all check fuzz demo bench install clean FORCE
+.PHONY: all check fuzz fuzz-build demo bench install clean FORCE
 -include $(wildcard lib/*.d cmd/*/*.d t/unit/*.d)

@@ -1,0 +1,16 @@
+#!/bin/sh
+# A short libFuzzer run of every fuzz target (the long runs are
+# `make fuzz FUZZ_SECONDS=600`); each must end without a finding.
+. "$(dirname "$0")/lib/tap.sh"
+cd "$ROOT" || exit 1
+SECS=${FUZZ_SECONDS:-5}
+if ! command -v clang >/dev/null; then
+	echo "1..0 # SKIP clang is not installed"
+	exit 0
+fi
+targets=$(ls fuzz/*.c | sed 's/\.c$/.fuzz/')
+ok "fuzz targets build" make -s $targets
+for t in $targets; do
+	ok "$(basename "$t" .fuzz) fuzzed ${SECS}s without a finding" scripts/run-fuzz "$SECS" "$t"
+done
+done_testing

@@ -102,14 +102,14 @@ is "version" "$(curl -s "$COLLECT_URL/__version__" | jq -r .name)" "crash-collec
 is "unknown path is 404" "$(curl -s -o /dev/null -w '%{http_code}' "$COLLECT_URL/nope")" 404
 is "GET /submit is 405" "$(curl -s -o /dev/null -w '%{http_code}' "$U")" 405
 like "access log names the crash" "$(cat "$COLLECT_LOG")" "200 [0-9]+B [0-9]+ms $old"
-stop_collector
+ok "collector exits 0 on SIGTERM" stop_collector
 
 # Chromium's Linux uploader wants 16 hex digits.
 start_collector "$T_TMP/spool16" --reply hex16 || exit 1
 r=$(curl -s -F prod=Chrome_Linux -F ver=120 -F upload_file_minidump=@"$T_TMP/dump2" "$COLLECT_URL/submit")
 like "hex16 reply" "$r" '^[0-9a-f]{16}$'
 is "hex16 reply is the crash ID's start" "$(ls "$T_TMP/spool16/new" | tr -d '-' | cut -c1-16)" "$r"
-stop_collector
+ok "collector exits 0 on SIGTERM" stop_collector
 like "SIGTERM stops cleanly" "$(tail -1 "$COLLECT_LOG")" "stopped: 1 crashes committed"
 
 done_testing

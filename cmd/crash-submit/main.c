@@ -320,6 +320,7 @@ int main(int argc, char **argv)
 			die(1, "pthread_create: %s", strerror(errno));
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
+	free(threads);
 	int status = summarize(now_ms() - start);
 	curl_global_cleanup();
 	return status;

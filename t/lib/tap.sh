@@ -90,6 +90,7 @@ start_collector() {
 	rm -f "$portfile"
 }
 
+# stop_collector: SIGTERM, then its exit status (leaks fail it under ASan).
 stop_collector() {
 	kill -TERM "$COLLECT_PID" 2>/dev/null
 	wait "$COLLECT_PID" 2>/dev/null

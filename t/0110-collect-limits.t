@@ -113,4 +113,19 @@ ok "collector still serves after all that" sh -c "curl -sf '$COLLECT_URL/__heart
 ok "nothing left over" nothing_left
 ok "collector exits 0 after the abuse" stop_collector
 
+# SIGTERM while an upload is in flight: it is finished, then the collector stops.
+start_collector "$SPOOL" || exit 1
+PORT=${COLLECT_URL##*:}
+t/lib/rawhttp --chunk 15000 --delay-ms 100 "$PORT" "$T_TMP/req.ok" >"$T_TMP/drain" &
+RAW=$!
+sleep 0.4
+kill -TERM "$COLLECT_PID"
+wait $RAW
+like "upload in flight at SIGTERM is answered" "$(cat "$T_TMP/drain")" "^200 CrashID=bp-"
+wait "$COLLECT_PID"
+is "then the collector exits 0" "$?" 0
+ok "and the crash is complete" crash_complete "$SPOOL" "$(sed -n 's/^200 CrashID=bp-//p' "$T_TMP/drain")"
+curl -s -m 2 "http://127.0.0.1:$PORT/__lbheartbeat__" >/dev/null
+ok "no longer listening" test $? -ne 0
+
 done_testing

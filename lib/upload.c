@@ -97,6 +97,13 @@ static void note(struct upload *u, const char *fmt, ...)
 	json_array_append_new(u->notes, json_string(msg));
 }
 
+/* Whether a Content-Type value is the media type mt, parameters aside. */
+static bool is_media_type(const char *ct, const char *mt)
+{
+	const char *rest = strip_prefix_ci(ct, mt);
+	return rest && (!*rest || *rest == ';' || *rest == ' ' || *rest == '\t');
+}
+
 /* Dump names become file names: [A-Za-z0-9_-] only, never a path. */
 static char *dump_file_name(struct upload *u, const char *field)
 {
@@ -134,7 +141,7 @@ static int on_part_begin(void *ctx, const struct multipart_part *part)
 	}
 	buf_reset(&u->value);
 	u->part_size = 0;
-	if (!strncasecmp(part->content_type, "application/json", 16)) {
+	if (is_media_type(part->content_type, "application/json")) {
 		u->kind = PART_JSON;
 		u->part_name = xstrdup(part->name);
 	} else if (!part->filename) {
@@ -252,8 +259,7 @@ static void early_reply(struct upload_reply *r, int status, const char *body)
 
 static bool is_multipart(const char *ct)
 {
-	return strip_prefix_ci(ct, "multipart/form-data") ||
-	    strip_prefix_ci(ct, "multipart/mixed");
+	return is_media_type(ct, "multipart/form-data") || is_media_type(ct, "multipart/mixed");
 }
 
 static bool accept_encoding(struct upload *u, const char *enc, struct upload_reply *early)
@@ -261,13 +267,13 @@ static bool accept_encoding(struct upload *u, const char *enc, struct upload_rep
 	if (!enc || !*enc || !strcasecmp(enc, "identity"))
 		return true;
 	if (strcasecmp(enc, "gzip") && strcasecmp(enc, "x-gzip")) {
-		early_reply(early, 400, "Discarded=malformed_unsupported_encoding");
+		early_reply(early, 400, "Discarded=malformed_unsupported_encoding\n");
 		return false;
 	}
 	u->gzip = true;
 	/* 15 + 16: gzip wrapper only, largest window. */
 	if (inflateInit2(&u->z, 15 + 16) != Z_OK) {
-		early_reply(early, 503, "Unavailable: out of memory");
+		early_reply(early, 503, "Unavailable: out_of_memory\n");
 		return false;
 	}
 	return true;
@@ -279,17 +285,17 @@ struct upload *upload_begin(const struct upload_env *env,
     struct upload_reply *early)
 {
 	if (content_length > env->limits.max_wire) {
-		early_reply(early, 413, "Discarded=too_large");
+		early_reply(early, 413, "Discarded=too_large\n");
 		return NULL;
 	}
 	if (!content_type || !is_multipart(content_type)) {
-		early_reply(early, 400, content_type ? "Discarded=malformed_wrong_content_type" :
-		    "Discarded=malformed_no_content_type");
+		early_reply(early, 400, content_type ? "Discarded=malformed_wrong_content_type\n" :
+		    "Discarded=malformed_no_content_type\n");
 		return NULL;
 	}
 	char *boundary = multipart_boundary(content_type);
 	if (!boundary) {
-		early_reply(early, 400, "Discarded=malformed_no_boundary");
+		early_reply(early, 400, "Discarded=malformed_no_boundary\n");
 		return NULL;
 	}
 	struct upload *u = xcalloc(1, sizeof *u);
@@ -300,7 +306,7 @@ struct upload *upload_begin(const struct upload_env *env,
 	u->mp = multipart_new(boundary, &part_callbacks, u);
 	free(boundary);
 	if (!u->mp) {
-		early_reply(early, 400, "Discarded=malformed_bad_boundary");
+		early_reply(early, 400, "Discarded=malformed_bad_boundary\n");
 		upload_free(u);
 		return NULL;
 	}
@@ -312,7 +318,7 @@ struct upload *upload_begin(const struct upload_env *env,
 	u->crash = spool_begin(env->spool, u->tmpname);
 	if (!u->crash) {
 		log_err("%s: cannot create spool entry: %s", u->tmpname, strerror(errno));
-		early_reply(early, 503, "Unavailable: spool not writable");
+		early_reply(early, 503, "Unavailable: spool_not_writable\n");
 		upload_free(u);
 		return NULL;
 	}
@@ -500,17 +506,19 @@ static void keep_crash(struct upload *u, struct upload_reply *r, const char *rul
 	char id[CRASHID_LEN + 1];
 	final_id(u, res, id);
 	if (write_raw_crash(u, id, rule, res) < 0) {
-		early_reply(r, 503, "Unavailable: spool write failed");
+		early_reply(r, 503, "Unavailable: spool_write_failed\n");
 		return;
 	}
 	struct spool_crash *c = u->crash;
 	u->crash = NULL;
+	errno = 0;
 	if (spool_commit(c, id) < 0 && errno != EEXIST) {
 		log_err("%s: commit failed: %s", id, strerror(errno));
-		early_reply(r, 503, "Unavailable: spool commit failed");
+		early_reply(r, 503, "Unavailable: spool_commit_failed\n");
 		return;
 	}
-	/* EEXIST: the same crash was resubmitted and is already spooled. */
+	if (errno == EEXIST)
+		log_info("%s: resubmitted crash is already spooled; kept the first copy", id);
 	accepted_reply(u, r, id);
 }
 
@@ -521,9 +529,9 @@ void upload_finish(struct upload *u, struct upload_reply *r)
 	if (u->err_status) {
 		r->status = u->err_status;
 		if (u->err_status == 503)
-			snprintf(r->body, sizeof r->body, "Unavailable: %s", u->err_reason);
+			snprintf(r->body, sizeof r->body, "Unavailable: %s\n", u->err_reason);
 		else
-			snprintf(r->body, sizeof r->body, "Discarded=%s", u->err_reason);
+			snprintf(r->body, sizeof r->body, "Discarded=%s\n", u->err_reason);
 		return;
 	}
 	const char *rule;
@@ -533,7 +541,7 @@ void upload_finish(struct upload *u, struct upload_reply *r)
 	switch (res) {
 	case THROTTLE_REJECT:
 		r->status = 200;
-		snprintf(r->body, sizeof r->body, "Discarded=rule_%s", rule);
+		snprintf(r->body, sizeof r->body, "Discarded=rule_%s\n", rule);
 		return;
 	case THROTTLE_FAKEACCEPT:
 		accepted_reply(u, r, u->tmpname);

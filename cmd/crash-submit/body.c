@@ -52,6 +52,21 @@ static void add_file(struct body *b, const char *path, long long size)
 	b->length += size;
 }
 
+/* A form field name in quotes: '"', CR and LF percent-encoded, as browsers do. */
+static char *quoted_name(const char *name)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_append(&b, "", 0);
+	for (const char *p = name; *p; p++) {
+		if (*p == '"' || *p == '\r' || *p == '\n')
+			buf_printf(&b, "%%%02X", (unsigned char)*p);
+		else
+			buf_append(&b, p, 1);
+	}
+	return buf_steal(&b);
+}
+
 static const char *boundary_of(const struct body *b)
 {
 	return strstr(b->content_type, "boundary=") + 9;
@@ -80,9 +95,12 @@ static void add_annotations(struct body *b, json_t *raw, const struct body_optio
 		    bnd, text));
 		free(text);
 	} else {
-		json_object_foreach(annotations, key, val)
+		json_object_foreach(annotations, key, val) {
+			char *name = quoted_name(key);
 			add_text(b, xasprintf("--%s\r\nContent-Disposition: form-data; name=\"%s\""
-			    "\r\n\r\n%s\r\n", bnd, key, json_string_value(val)));
+			    "\r\n\r\n%s\r\n", bnd, name, json_string_value(val)));
+			free(name);
+		}
 	}
 	json_decref(annotations);
 }

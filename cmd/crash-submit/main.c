@@ -34,7 +34,7 @@ static const struct conf_option options[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static const char usage[] = "--url URL [--concurrency N] [--rate PER_SEC] "
+static const char usage[] = "[--url URL] [--concurrency N] [--rate PER_SEC] "
     "[--count N] [--gzip] [PATH...]";
 
 struct result {
@@ -300,7 +300,10 @@ int main(int argc, char **argv)
 	if (!run.ninputs)
 		die(1, "no crashes to send");
 	run.total = conf_int(run.conf, "count") > 0 ? conf_int(run.conf, "count") : run.ninputs;
-	double rate = atof(conf_str(run.conf, "rate"));
+	char *end;
+	double rate = strtod(conf_str(run.conf, "rate"), &end);
+	if (*end || rate < 0)
+		die(2, "--rate %s: expected crashes per second", conf_str(run.conf, "rate"));
 	run.interval_ms = rate > 0 ? 1000 / rate : 0;
 	run.body.gzip = conf_bool(run.conf, "gzip");
 	run.body.json = conf_bool(run.conf, "json");

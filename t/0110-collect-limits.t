@@ -18,8 +18,8 @@ filepart() {
 closing() { printf -- "--$B--\r\n"; }
 post() {	# post FILE [curl args...]: prints "status body"
 	f=$1; shift
-	out=$(curl -s -w '\n%{http_code}' -H "Content-Type: multipart/form-data; boundary=$B" \
-		--data-binary @"$f" "$@" "$U")
+	out=$(curl -s -w '\n%{http_code}' "$@" -H "Content-Type: multipart/form-data; boundary=$B" \
+		--data-binary @"$f" "$U")
 	echo "$(printf '%s\n' "$out" | tail -n 1) $(printf '%s\n' "$out" | sed '$d' | head -n 1)"
 }
 nothing_left() { [ "$(spool_count "$SPOOL" new)" -eq 0 ] && [ "$(spool_count "$SPOOL" tmp)" -eq 0 ]; }

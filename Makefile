@@ -8,7 +8,7 @@ MANDIR = $(PREFIX)/share/man
 DATADIR = $(PREFIX)/share/crash
 
 CC ?= cc
-PKGS = jansson libcurl libmicrohttpd zlib libpcre2-8 sqlite3 libpq
+PKGS = jansson libcurl libmicrohttpd zlib libpcre2-8 sqlite3 libpq libcrypto
 
 # A fresh machine gets its dependencies before the first compile.
 ifneq ($(MAKECMDGOALS),clean)

@@ -1,19 +1,26 @@
 /*
  * libFuzzer target: a whole upload (gzip, multipart, annotations, JSON
  * parts, dumps written to a scratch spool, throttle decision). The first
- * byte picks gzip and the chunk size. Crashes are fake-accepted so the
- * scratch spool does not grow.
+ * byte picks gzip, the throttle result (accept, so that the raw crash is
+ * written and committed, or fakeaccept) and the chunk size. Accepted
+ * crashes are removed again so the scratch spool does not grow.
  */
 #include "spool.h"
 #include "throttle.h"
 #include "upload.h"
 #include "util.h"
 
+#include "fileio.h"
+
+#include <fcntl.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 static struct upload_env env;
+static struct throttle_rules *accept_all, *fake_all;
+static int newfd;
 
 static void setup(void)
 {
@@ -22,8 +29,12 @@ static void setup(void)
 	if (!dir)
 		abort();
 	env.spool = spool_open(dir, SPOOL_SYNC_BATCH, &err);
-	env.rules = throttle_parse("all * fakeaccept\n", "fuzz", &err);
-	if (!env.spool || !env.rules)
+	accept_all = throttle_parse("all * accept\n", "fuzz", &err);
+	fake_all = throttle_parse("all * fakeaccept\n", "fuzz", &err);
+	char *newdir = xasprintf("%s/new", dir);
+	newfd = open(newdir, O_RDONLY | O_DIRECTORY);
+	free(newdir);
+	if (!env.spool || !accept_all || !fake_all || newfd < 0)
 		abort();
 	env.limits = upload_default_limits();
 	env.limits.max_wire = 1 << 20;
@@ -39,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 		setup();
 	if (len < 1)
 		return 0;
-	size_t step = (buf[0] & 0x7f) + 1;
+	size_t step = (buf[0] & 0x3f) + 1;
 	struct upload_reply reply;
 	struct upload *u = upload_begin(&env, "multipart/form-data; boundary=bnd",
 	    buf[0] & 0x80 ? "gzip" : NULL, -1, "fuzz", &reply);
@@ -49,7 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	for (size_t i = 1; i < len; i += step)
 		if (upload_feed(u, (const char *)buf + i, len - i < step ? len - i : step) < 0)
 			break;
-	upload_finish(u, &reply);
+	upload_finish(u, buf[0] & 0x40 ? fake_all : accept_all, &reply);
 	upload_free(u);
+	if (reply.crash_id[0])
+		rm_rf_at(newfd, reply.crash_id);
 	return 0;
 }

@@ -91,6 +91,10 @@ int fsync_dir(const char *path)
 
 int mkdir_p(const char *path, mode_t mode)
 {
+	if (!*path) {
+		errno = EINVAL;
+		return -1;
+	}
 	char *p = xstrdup(path);
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')

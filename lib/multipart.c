@@ -259,6 +259,8 @@ static int step(struct multipart *mp)
 			return 0;
 		}
 		size_t len = nl - w;
+		if (len >= MAX_HEADER_LINE)
+			return fail(mp, "header_too_long");
 		mp->start += len + 1;
 		if (len && w[len - 1] == '\r')
 			len--;

@@ -41,6 +41,7 @@ struct spool {
 	struct commit *head, **tail;
 	bool flushing;
 	unsigned long commits, batches;
+	unsigned long error_gen;	/* write-back errors seen so far */
 };
 
 struct spool_crash {
@@ -48,6 +49,7 @@ struct spool_crash {
 	char tmpname[64];	/* its name in tmp/ */
 	char id[64];		/* its name in new/ */
 	int dirfd;
+	unsigned long error_gen;	/* the spool's, when the crash began */
 };
 
 static int open_subdir(const char *dir, const char *sub)
@@ -152,6 +154,9 @@ struct spool_crash *spool_begin(struct spool *s, const char *name)
 	c->spool = s;
 	c->dirfd = fd;
 	strcpy(c->tmpname, name);
+	pthread_mutex_lock(&s->mu);
+	c->error_gen = s->error_gen;
+	pthread_mutex_unlock(&s->mu);
 	return c;
 }
 
@@ -202,6 +207,13 @@ static int publish(struct spool *s, struct spool_crash *c)
 /* The leader's work: one flush for the whole batch, then the renames. */
 static void flush_batch(struct spool *s, struct commit *batch)
 {
+	/*
+	 * syncfs(2) reports a write-back error once, to whichever flush comes
+	 * next, which may belong to another batch than the crash whose pages
+	 * were lost. So every error bumps a generation, and a crash that began
+	 * before the latest error fails too: a spurious 503 is retried by
+	 * the client, a lost page acknowledged would be a lost crash.
+	 */
 	int err = 0;
 	if (s->mode == SPOOL_SYNC_BATCH) {
 		if (syncfs(s->tmpfd) < 0)
@@ -211,9 +223,17 @@ static void flush_batch(struct spool *s, struct commit *batch)
 			if (fsync(c->crash->dirfd) < 0)
 				err = errno;
 	}
+	pthread_mutex_lock(&s->mu);
+	if (err)
+		s->error_gen++;
+	unsigned long gen = s->error_gen;
+	pthread_mutex_unlock(&s->mu);
+	for (struct commit *c = batch; c; c = c->next)
+		c->err = err ? err : c->crash->error_gen != gen ? EIO : 0;
 	bool any = false;
 	for (struct commit *c = batch; c; c = c->next) {
-		c->err = err ? err : publish(s, c->crash);
+		if (!c->err)
+			c->err = publish(s, c->crash);
 		any |= c->err == 0;
 	}
 	if (any && fsync(s->newfd) < 0) {

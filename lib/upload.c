@@ -29,6 +29,7 @@
 #include <zlib.h>
 
 #define MAX_NAME 100
+#define MAX_JSON_DEPTH 32
 /* Past this multiple of the wire limit a body is cut off, not drained. */
 #define DRAIN_FACTOR 4
 
@@ -152,6 +153,7 @@ static int on_part_begin(void *ctx, const struct multipart_part *part)
 	} else {
 		u->kind = PART_DUMP;
 		u->part_name = dump_file_name(u, part->name);
+		sha256_discard(&u->sha);
 		sha256_init(&u->sha);
 		u->fd = spool_create(u->crash, u->part_name);
 		if (u->fd < 0) {
@@ -193,12 +195,48 @@ static int on_part_data(void *ctx, const char *data, size_t len)
 	}
 }
 
+/* Nesting depth of a JSON value, without recursion (hostile input). */
+static int json_depth(json_t *root)
+{
+	struct level { json_t *v; int depth; } stack[64];
+	int sp = 0, max = 0;
+	stack[sp++] = (struct level){ root, 1 };
+	while (sp) {
+		json_t *v = stack[--sp].v;
+		int d = stack[sp].depth;
+		if (d > max)
+			max = d;
+		if (d > MAX_JSON_DEPTH)
+			return d;
+		size_t i;
+		const char *key;
+		json_t *child;
+		if (json_is_object(v)) {
+			json_object_foreach(v, key, child)
+				if (json_is_object(child) || json_is_array(child)) {
+					if (sp == 64)
+						return MAX_JSON_DEPTH + 1;
+					stack[sp++] = (struct level){ child, d + 1 };
+				}
+		} else if (json_is_array(v)) {
+			json_array_foreach(v, i, child)
+				if (json_is_object(child) || json_is_array(child)) {
+					if (sp == 64)
+						return MAX_JSON_DEPTH + 1;
+					stack[sp++] = (struct level){ child, d + 1 };
+				}
+		}
+	}
+	return max;
+}
+
 static int end_json_part(struct upload *u)
 {
 	json_error_t jerr;
 	json_t *obj = json_loadb(u->value.data ? u->value.data : "", u->value.len,
 	    JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(obj)) {
+	/* Deep nesting would exhaust the stack of jansson's recursive dump. */
+	if (!json_is_object(obj) || json_depth(obj) > MAX_JSON_DEPTH) {
 		json_decref(obj);
 		set_error(u, 400, "malformed_bad_json");
 		return -1;
@@ -350,7 +388,12 @@ static void feed_gzip(struct upload *u, const char *data, size_t len)
 {
 	u->z.next_in = (unsigned char *)data;
 	u->z.avail_in = len;
-	while (u->z.avail_in && !u->z_done && !u->err_status) {
+	while (u->z.avail_in && !u->err_status) {
+		if (u->z_done) {
+			/* RFC 1952 allows several members back to back. */
+			inflateReset(&u->z);
+			u->z_done = false;
+		}
 		u->z.next_out = u->zout;
 		u->z.avail_out = sizeof u->zout;
 		int r = inflate(&u->z, Z_NO_FLUSH);
@@ -522,7 +565,8 @@ static void keep_crash(struct upload *u, struct upload_reply *r, const char *rul
 	accepted_reply(u, r, id);
 }
 
-void upload_finish(struct upload *u, struct upload_reply *r)
+void upload_finish(struct upload *u, const struct throttle_rules *rules,
+    struct upload_reply *r)
 {
 	memset(r, 0, sizeof *r);
 	check_complete(u);
@@ -535,7 +579,7 @@ void upload_finish(struct upload *u, struct upload_reply *r)
 		return;
 	}
 	const char *rule;
-	enum throttle_result res = throttle_decide(u->env->rules, lookup_annotation,
+	enum throttle_result res = throttle_decide(rules, lookup_annotation,
 	    u->annotations, &rule);
 	snprintf(r->rule, sizeof r->rule, "%s", rule);
 	switch (res) {
@@ -558,6 +602,7 @@ void upload_free(struct upload *u)
 		return;
 	if (u->fd >= 0)
 		close(u->fd);
+	sha256_discard(&u->sha);
 	if (u->crash)
 		spool_abort(u->crash);
 	if (u->gzip)

@@ -28,7 +28,6 @@ enum reply_kind { REPLY_SOCORRO, REPLY_HEX16 };
 
 struct upload_env {
 	struct spool *spool;
-	const struct throttle_rules *rules;	/* NULL: accept everything */
 	struct upload_limits limits;
 	enum reply_kind reply;
 };
@@ -59,8 +58,12 @@ struct upload *upload_begin(const struct upload_env *env,
 int upload_feed(struct upload *u, const char *data, size_t len);
 /* A query-string parameter: an annotation unless the body has one. */
 void upload_query_param(struct upload *u, const char *key, const char *value);
-/* The body is complete: decide, make durable, and fill *reply. */
-void upload_finish(struct upload *u, struct upload_reply *reply);
+/*
+ * The body is complete: decide with rules (NULL: accept all), make the
+ * crash durable, and fill *reply.
+ */
+void upload_finish(struct upload *u, const struct throttle_rules *rules,
+    struct upload_reply *reply);
 /* Frees the upload; an unfinished crash is removed from the spool. */
 void upload_free(struct upload *u);
 

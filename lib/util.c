@@ -305,3 +305,11 @@ char *utf8_sanitize(const char *s, size_t len, size_t *outlen)
 		*outlen = b.len;
 	return buf_steal(&b);
 }
+
+const char *path_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *bslash = strrchr(path, '\\');
+	if (bslash && (!slash || bslash > slash))
+		slash = bslash;
+	return slash ? slash + 1 : path;
+}

@@ -67,6 +67,9 @@ struct timespec;
 void iso8601(const struct timespec *ts, char out[33]);
 void iso8601_now(char out[33]);
 
+/* The last component of a path, after either kind of slash. */
+const char *path_basename(const char *path);
+
 /* Reads a whole file (at most max bytes); NULL with errno set on failure. */
 char *read_file(const char *path, size_t max, size_t *len);
 

@@ -49,7 +49,38 @@ static const char usage[] = "[--listen ADDR:PORT] [--spool DIR] [--max-size BYTE
     "[--throttle FILE] [--reply socorro|hex16]";
 
 static struct upload_env env;
-static pthread_rwlock_t rules_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+/*
+ * The throttle rules in use, reference-counted: a request holds the rules
+ * it started deciding with, and SIGHUP swaps in new ones without waiting
+ * for requests that are blocked in a group commit.
+ */
+struct rules_ref {
+	struct throttle_rules *rules;
+	int refs;
+};
+static pthread_mutex_t rules_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct rules_ref *current_rules;
+
+static struct rules_ref *rules_acquire(void)
+{
+	pthread_mutex_lock(&rules_mu);
+	struct rules_ref *r = current_rules;
+	r->refs++;
+	pthread_mutex_unlock(&rules_mu);
+	return r;
+}
+
+static void rules_release(struct rules_ref *r)
+{
+	pthread_mutex_lock(&rules_mu);
+	bool last = --r->refs == 0;
+	pthread_mutex_unlock(&rules_mu);
+	if (last) {
+		throttle_free(r->rules);
+		free(r);
+	}
+}
 static long long min_free;
 
 /* Per-request state, kept in libmicrohttpd's per-request pointer. */
@@ -122,9 +153,9 @@ static enum MHD_Result begin_submit(struct MHD_Connection *conn, struct request 
 static enum MHD_Result finish_submit(struct MHD_Connection *conn, struct request *req)
 {
 	struct upload_reply reply;
-	pthread_rwlock_rdlock(&rules_lock);
-	upload_finish(req->upload, &reply);
-	pthread_rwlock_unlock(&rules_lock);
+	struct rules_ref *rules = rules_acquire();
+	upload_finish(req->upload, rules->rules, &reply);
+	rules_release(rules);
 	snprintf(req->crash_id, sizeof req->crash_id, "%s", reply.crash_id);
 	snprintf(req->rule, sizeof req->rule, "%s", reply.rule);
 	return respond(conn, req, reply.status, reply.body, "text/plain");
@@ -208,11 +239,15 @@ static void load_rules(const char *path, bool fatal)
 			return;
 		}
 	}
-	pthread_rwlock_wrlock(&rules_lock);
-	struct throttle_rules *old = (struct throttle_rules *)env.rules;
-	env.rules = rules;
-	pthread_rwlock_unlock(&rules_lock);
-	throttle_free(old);
+	struct rules_ref *fresh = xcalloc(1, sizeof *fresh);
+	fresh->rules = rules;
+	fresh->refs = 1;	/* the reference current_rules holds */
+	pthread_mutex_lock(&rules_mu);
+	struct rules_ref *old = current_rules;
+	current_rules = fresh;
+	pthread_mutex_unlock(&rules_mu);
+	if (old)
+		rules_release(old);
 	if (path)
 		log_info("%d throttle rules from %s", throttle_count(rules), path);
 }
@@ -285,6 +320,13 @@ static void drain(struct MHD_Daemon *d, long long seconds)
 	MHD_stop_daemon(d);
 }
 
+static void check_range(const struct conf *c, const char *key, long long lo, long long hi)
+{
+	long long v = conf_int(c, key);
+	if (v < lo || v > hi)
+		die(2, "--%s %s: out of range (%lld to %lld)", key, conf_str(c, key), lo, hi);
+}
+
 static void configure(const struct conf *c)
 {
 	env.limits = upload_default_limits();
@@ -294,6 +336,14 @@ static void configure(const struct conf *c)
 	env.limits.max_annotation = conf_int(c, "max-annotation");
 	env.limits.max_annotations = conf_int(c, "max-annotations");
 	min_free = conf_int(c, "min-free");
+	check_range(c, "max-size", 1, 1LL << 40);
+	check_range(c, "max-decompressed", 1, 1LL << 40);
+	check_range(c, "max-parts", 1, 100000);
+	check_range(c, "max-connections", 1, 65536);
+	check_range(c, "timeout", 1, 86400);
+	check_range(c, "drain-timeout", 0, 86400);
+	if (!*conf_str(c, "spool"))
+		die(2, "--spool: empty path");
 	const char *reply = conf_str(c, "reply");
 	if (!strcmp(reply, "hex16"))
 		env.reply = REPLY_HEX16;
@@ -355,7 +405,7 @@ int main(int argc, char **argv)
 	unsigned long commits, batches;
 	spool_stats(env.spool, &commits, &batches);
 	log_info("stopped: %lu crashes committed in %lu flushes", commits, batches);
-	throttle_free((struct throttle_rules *)env.rules);
+	rules_release(current_rules);
 	spool_close(env.spool);
 	conf_free(c);
 	return 0;

@@ -133,9 +133,11 @@ static int add_dumps(struct body *b, const char *dir, char **err)
 		char *path = xasprintf("%s/%s", dir, names[i]);
 		struct stat st;
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			char *name = quoted_name(names[i]);
 			add_text(b, xasprintf("--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
 			    "filename=\"%s.dmp\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-			    boundary_of(b), names[i], names[i]));
+			    boundary_of(b), name, name));
+			free(name);
 			add_file(b, path, st.st_size);
 			add_text(b, xstrdup("\r\n"));
 		}

@@ -1,0 +1,78 @@
+/*
+ * stackwalk.h: minidump + symbols -> threads of symbolized frames.
+ *
+ * For each thread the walker starts from its context (the exception's
+ * context for the crashing thread) and finds each caller in the order and
+ * with the trust of Breakpad's processor: CFI, then (x86) STACK WIN, then
+ * the frame pointer, then scanning the stack for a return address.
+ */
+#ifndef CRASH_STACKWALK_H
+#define CRASH_STACKWALK_H
+
+#include "minidump.h"
+#include "symbols.h"
+
+enum frame_trust {
+	TRUST_NONE, TRUST_SCAN, TRUST_CFI_SCAN, TRUST_FP, TRUST_CFI,
+	TRUST_PREWALKED, TRUST_CONTEXT,
+};
+
+struct frame {
+	uint64_t instruction;	/* the address symbolized (return address - 1 for callers) */
+	struct md_context ctx;	/* registers recovered for this frame */
+	enum frame_trust trust;
+	int module;		/* index into the minidump's modules, or -1 */
+	const char *function;	/* NULL without symbols */
+	uint64_t function_base;
+	const char *file;
+	uint32_t line;
+	uint64_t line_base;
+	/* An inlined frame sits before its caller's frame in the list. */
+	bool is_inline;
+};
+
+struct thread_stack {
+	uint32_t thread_index;	/* in the minidump's thread list */
+	struct frame *frames;
+	int nframes;
+};
+
+/* Symbol files for the modules of one minidump, loaded on first use. */
+struct resolver {
+	const struct minidump *md;
+	const char *const *roots;
+	int nroots;
+	const char *cache_dir;		/* for compiled indexes, or NULL */
+	struct symfile **files;		/* per module */
+	unsigned char *state;		/* per module: 0 unknown, 1 loaded, 2 missing */
+};
+
+void resolver_init(struct resolver *r, const struct minidump *md,
+    const char *const *roots, int nroots, const char *cache_dir);
+void resolver_free(struct resolver *r);
+/* The symbols of module i, or NULL when there are none. */
+struct symfile *resolver_symbols(struct resolver *r, int module);
+/* Fills in a frame's module, function, file and line from its instruction. */
+void resolver_fill(struct resolver *r, struct frame *f);
+
+/* Walks a thread from ctx; the result is appended to st. */
+void stackwalk_thread(struct resolver *r, const struct md_thread *t,
+    const struct md_context *ctx, struct thread_stack *st);
+void thread_stack_free(struct thread_stack *st);
+
+/* "context", "cfi", "frame_pointer", "scan", ... as Socorro names them. */
+const char *frame_trust_name(enum frame_trust t);
+
+/* Internal: the per-CPU unwinders, used by stackwalk.c. */
+bool stackwalk_amd64_caller(struct resolver *r, const struct md_thread *t,
+    const struct frame *frames, int n, struct frame *caller);
+bool stackwalk_x86_caller(struct resolver *r, const struct md_thread *t,
+    const struct frame *frames, int n, struct frame *caller);
+bool stackwalk_scan(struct resolver *r, uint64_t start, bool context_frame,
+    int word_size, uint64_t *found_at, uint64_t *found_ip);
+bool stackwalk_cfi(struct resolver *r, const struct frame *callee,
+    const char *const *names, int nregs, uint64_t callee_saves,
+    int sp_reg, int pc_reg, int word_size, struct md_context *caller);
+bool stackwalk_read(const struct minidump *md, uint64_t addr, int word_size, uint64_t *v);
+
+#endif

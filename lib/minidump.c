@@ -334,7 +334,7 @@ static void read_codeview(struct minidump *md, struct md_module *m, const uint8_
 	} else if (sig == 0x3031424e && size >= 16) {	/* "NB10" */
 		snprintf(m->debug_id, sizeof m->debug_id, "%08X%X", le32(p + 8), le32(p + 12));
 		m->debug_file = utf8_sanitize((const char *)p + 16, strnlen((const char *)p + 16, size - 16), NULL);
-	} else if (sig == 0x4c457042) {			/* "BpEL": ELF build ID */
+	} else if (sig == 0x4270454c) {			/* "BpEL": ELF build ID */
 		uint8_t guid[16] = { 0 };
 		size_t idlen = size - 4;
 		memcpy(guid, p + 4, idlen < 16 ? idlen : 16);

@@ -14,7 +14,7 @@
 
 enum frame_trust {
 	TRUST_NONE, TRUST_SCAN, TRUST_CFI_SCAN, TRUST_FP, TRUST_CFI,
-	TRUST_PREWALKED, TRUST_CONTEXT,
+	TRUST_PREWALKED, TRUST_CONTEXT, TRUST_INLINE, TRUST_LEAF,
 };
 
 struct frame {
@@ -29,6 +29,7 @@ struct frame {
 	uint64_t line_base;
 	/* An inlined frame sits before its caller's frame in the list. */
 	bool is_inline;
+	bool has_line_file;	/* a line record with a known file */
 };
 
 struct thread_stack {
@@ -40,6 +41,7 @@ struct thread_stack {
 /* Symbol files for the modules of one minidump, loaded on first use. */
 struct resolver {
 	const struct minidump *md;
+	bool no_symbols;		/* no symbol path at all: every module "valid" */
 	const char *const *roots;
 	int nroots;
 	const char *cache_dir;		/* for compiled indexes, or NULL */
@@ -55,24 +57,37 @@ struct symfile *resolver_symbols(struct resolver *r, int module);
 /* Fills in a frame's module, function, file and line from its instruction. */
 void resolver_fill(struct resolver *r, struct frame *f);
 
-/* Walks a thread from ctx; the result is appended to st. */
+/* What one thread's walk may use: its stack memory, and the platform. */
+struct walker {
+	struct resolver *r;
+	struct md_memory stack;	/* the only memory a walk may read */
+	bool windows;		/* no frame pointer unwinding on Windows */
+	int scanned;		/* frames found by scanning so far */
+};
+
+/*
+ * Walks a thread from ctx (the exception's context for the crashing
+ * thread); fills st with the frames, innermost first.
+ */
 void stackwalk_thread(struct resolver *r, const struct md_thread *t,
     const struct md_context *ctx, struct thread_stack *st);
 void thread_stack_free(struct thread_stack *st);
 
 /* "context", "cfi", "frame_pointer", "scan", ... as Socorro names them. */
 const char *frame_trust_name(enum frame_trust t);
+/* The return address of a frame: where its printed offsets count from. */
+uint64_t frame_return_address(const struct frame *f);
 
-/* Internal: the per-CPU unwinders, used by stackwalk.c. */
-bool stackwalk_amd64_caller(struct resolver *r, const struct md_thread *t,
-    const struct frame *frames, int n, struct frame *caller);
-bool stackwalk_x86_caller(struct resolver *r, const struct md_thread *t,
-    const struct frame *frames, int n, struct frame *caller);
-bool stackwalk_scan(struct resolver *r, uint64_t start, bool context_frame,
+/* Internal: the per-CPU unwinders and what they share (stackwalk.c). */
+bool stackwalk_amd64_caller(struct walker *w, const struct frame *frames, int n,
+    struct frame *caller);
+bool stackwalk_x86_caller(struct walker *w, const struct frame *frames, int n,
+    struct frame *caller);
+bool stackwalk_scan(struct walker *w, uint64_t start, bool context_frame,
     int word_size, uint64_t *found_at, uint64_t *found_ip);
-bool stackwalk_cfi(struct resolver *r, const struct frame *callee,
+bool stackwalk_cfi(struct walker *w, const struct frame *callee,
     const char *const *names, int nregs, uint64_t callee_saves,
     int sp_reg, int pc_reg, int word_size, struct md_context *caller);
-bool stackwalk_read(const struct minidump *md, uint64_t addr, int word_size, uint64_t *v);
+bool stackwalk_read(const struct walker *w, uint64_t addr, int word_size, uint64_t *v);
 
 #endif

@@ -561,6 +561,12 @@ const struct sym_func *sym_find_func(const struct symfile *sf, uint64_t addr)
 	return addr - f->addr < f->size ? f : NULL;
 }
 
+const struct sym_func *sym_func_below(const struct symfile *sf, uint64_t addr)
+{
+	long i = last_at_or_below(sf->funcs, sf->nfuncs, sizeof *sf->funcs, addr);
+	return i < 0 ? NULL : &sf->funcs[i];
+}
+
 const struct sym_line *sym_find_line(const struct symfile *sf, const struct sym_func *f, uint64_t addr)
 {
 	if (f->line_first > sf->nlines || f->line_count > sf->nlines - f->line_first)

@@ -70,6 +70,8 @@ void symfile_free(struct symfile *sf);
 
 const char *sym_str(const struct symfile *sf, uint32_t off);
 const struct sym_func *sym_find_func(const struct symfile *sf, uint64_t addr);
+/* The last FUNC starting at or below addr, containing it or not. */
+const struct sym_func *sym_func_below(const struct symfile *sf, uint64_t addr);
 const struct sym_line *sym_find_line(const struct symfile *sf, const struct sym_func *f, uint64_t addr);
 /* The nearest PUBLIC at or below addr, or NULL. */
 const struct sym_public *sym_find_public(const struct symfile *sf, uint64_t addr);

@@ -1,0 +1,61 @@
+/*
+ * crash-stackwalk: one minidump and Breakpad symbol directories in, the
+ * symbolized threads and modules out.
+ */
+#include "conf.h"
+#include "output.h"
+#include "procstate.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct conf_option options[] = {
+	{ "format", CONF_STR, "pipe", "json|text|pipe", "output format" },
+	{ "symbols", CONF_LIST, NULL, "DIR", "symbol store (repeatable)" },
+	{ "symbol-cache", CONF_STR, NULL, "DIR", "where compiled symbol indexes go (default: beside each .sym)" },
+	{ "pretty", CONF_BOOL, "no", NULL, "indent JSON" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const char usage[] = "[--format json|text|pipe] [--symbols DIR]... DUMP [SYMDIR...]";
+
+int main(int argc, char **argv)
+{
+	progname = "crash-stackwalk";
+	char **args;
+	int nargs;
+	struct conf *c = conf_load(options, usage, argc, argv, &args, &nargs);
+	if (nargs < 1)
+		die(2, "usage: %s %s", progname, usage);
+	const char **flags;
+	int nflags = conf_list(c, "symbols", &flags);
+	const char **roots = xcalloc(nflags + nargs, sizeof *roots);
+	int nroots = 0;
+	for (int i = 0; i < nflags; i++)
+		roots[nroots++] = flags[i];
+	for (int i = 1; i < nargs; i++)
+		roots[nroots++] = args[i];
+	const char *format = conf_str(c, "format");
+	if (strcmp(format, "pipe"))
+		die(2, "--format %s: only pipe is implemented so far", format);
+
+	struct minidump *md = minidump_open(args[0]);
+	if (md->status == MD_ERR_OPEN || md->status == MD_ERR_HEADER) {
+		log_err("%s: %s", args[0], md->error);
+		minidump_free(md);
+		return 1;
+	}
+	struct procstate ps;
+	procstate_build(&ps, md, roots, nroots, conf_str(c, "symbol-cache"));
+	output_pipe(stdout, &ps);
+	int status = md->status == MD_OK ? 0 : 1;
+	if (status)
+		log_err("%s: %s (%s)", args[0], minidump_status_name(md->status), md->error);
+	procstate_free(&ps);
+	minidump_free(md);
+	free(roots);
+	free(args);
+	conf_free(c);
+	return status;
+}

@@ -1,0 +1,323 @@
+/*
+ * stackwalk.c: the CPU-independent half of stack walking: symbol files
+ * per module, symbolizing a frame, CFI evaluation, stack scanning, and
+ * the loop that asks the CPU's unwinder for caller after caller.
+ */
+#include "stackwalk.h"
+#include "postfix.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FRAMES 1024
+#define SCAN_WORDS 40		/* words scanned for a return address */
+#define SCAN_WORDS_CONTEXT 160	/* from the context frame: Breakpad looks further */
+
+void resolver_init(struct resolver *r, const struct minidump *md,
+    const char *const *roots, int nroots, const char *cache_dir)
+{
+	memset(r, 0, sizeof *r);
+	r->md = md;
+	r->roots = roots;
+	r->nroots = nroots;
+	r->cache_dir = cache_dir;
+	r->files = xcalloc(md->nmodules + 1, sizeof *r->files);
+	r->state = xcalloc(md->nmodules + 1, 1);
+}
+
+void resolver_free(struct resolver *r)
+{
+	for (uint32_t i = 0; i < r->md->nmodules; i++)
+		symfile_free(r->files[i]);
+	free(r->files);
+	free(r->state);
+}
+
+struct symfile *resolver_symbols(struct resolver *r, int module)
+{
+	if (module < 0 || (uint32_t)module >= r->md->nmodules)
+		return NULL;
+	if (r->state[module])
+		return r->files[module];
+	r->state[module] = 2;
+	const struct md_module *m = &r->md->modules[module];
+	const char *debug_file = m->debug_file ? m->debug_file : m->code_file;
+	if (!*debug_file || !m->debug_id[0])
+		return NULL;
+	for (int i = 0; i < r->nroots; i++) {
+		char *path = sym_path(r->roots[i], debug_file, m->debug_id);
+		struct symfile *sf = symfile_load(path, r->cache_dir);
+		free(path);
+		if (sf) {
+			r->files[module] = sf;
+			r->state[module] = 1;
+			return sf;
+		}
+	}
+	return NULL;
+}
+
+static int module_index(const struct minidump *md, uint64_t addr)
+{
+	const struct md_module *m = minidump_module_at(md, addr);
+	return m ? (int)(m - md->modules) : -1;
+}
+
+void resolver_fill(struct resolver *r, struct frame *f)
+{
+	f->module = module_index(r->md, f->instruction);
+	f->function = f->file = NULL;
+	f->line = 0;
+	f->has_line_file = false;
+	struct symfile *sf = resolver_symbols(r, f->module);
+	if (!sf)
+		return;
+	uint64_t base = r->md->modules[f->module].base, rel = f->instruction - base;
+	const struct sym_func *fn = sym_find_func(sf, rel);
+	if (fn) {
+		f->function = sym_str(sf, fn->name);
+		f->function_base = base + fn->addr;
+		const struct sym_line *l = sym_find_line(sf, fn, rel);
+		if (l) {
+			f->line = l->line;
+			f->line_base = base + l->addr;
+			f->file = sym_file_name(sf, l->file);
+			f->has_line_file = f->file != NULL;
+		}
+		return;
+	}
+	/* A PUBLIC counts only above the start of the nearest FUNC below. */
+	const struct sym_public *p = sym_find_public(sf, rel);
+	const struct sym_func *below = sym_func_below(sf, rel);
+	if (p && (!below || p->addr > below->addr)) {
+		f->function = sym_str(sf, p->name);
+		f->function_base = base + p->addr;
+	}
+}
+
+uint64_t frame_return_address(const struct frame *f)
+{
+	if (f->trust == TRUST_CONTEXT || f->trust == TRUST_INLINE)
+		return f->instruction;
+	return f->instruction + 1;
+}
+
+bool stackwalk_read(const struct walker *w, uint64_t addr, int word_size, uint64_t *v)
+{
+	const struct md_memory *m = &w->stack;
+	uint64_t off = addr - m->base;
+	if (addr < m->base || off >= m->size || (uint64_t)word_size > m->size - off)
+		return false;
+	if (word_size == 4) {
+		uint32_t x;
+		memcpy(&x, m->data + off, 4);
+		*v = x;
+	} else {
+		memcpy(v, m->data + off, 8);
+	}
+	return true;
+}
+
+/*
+ * Whether a (a return address - 1) seems to be inside code: in a module,
+ * and, when the module's symbols are loaded, inside a function they name.
+ */
+static bool plausible_instruction(struct resolver *r, uint64_t a)
+{
+	struct frame f = { .instruction = a };
+	f.module = module_index(r->md, a);
+	if (f.module < 0)
+		return false;
+	if (r->no_symbols || !resolver_symbols(r, f.module))
+		return true;
+	resolver_fill(r, &f);
+	return f.function != NULL;
+}
+
+bool stackwalk_scan(struct walker *w, uint64_t start, bool context_frame,
+    int word_size, uint64_t *found_at, uint64_t *found_ip)
+{
+	int words = context_frame ? SCAN_WORDS_CONTEXT : SCAN_WORDS;
+	for (int i = 0; i <= words; i++) {
+		uint64_t at = start + (uint64_t)i * word_size, ip;
+		if (!stackwalk_read(w, at, word_size, &ip))
+			return false;
+		if (plausible_instruction(w->r, ip - 1)) {
+			*found_at = at;
+			*found_ip = ip;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool read_word(void *ctx, uint64_t addr, uint64_t *v)
+{
+	return stackwalk_read(ctx, addr, 8, v);
+}
+
+static bool read_word32(void *ctx, uint64_t addr, uint64_t *v)
+{
+	return stackwalk_read(ctx, addr, 4, v);
+}
+
+/*
+ * Splits CFI rules ("name: expr name: expr ...") and finds name's
+ * expression; with several rules for one name, the last one wins.
+ */
+static bool find_rule(const char *rules, const char *name, const char **expr, unsigned long *len)
+{
+	size_t n = strlen(name);
+	const char *p = rules, *found = NULL;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *tok = p;
+		while (*p && *p != ' ')
+			p++;
+		if ((size_t)(p - tok) == n + 1 && tok[n] == ':' && !strncmp(tok, name, n))
+			found = p;
+	}
+	if (!found)
+		return false;
+	const char *e = found, *end = found;
+	while (*e) {
+		while (*e == ' ')
+			e++;
+		const char *tok = e;
+		while (*e && *e != ' ')
+			e++;
+		if (e > tok && e[-1] == ':')
+			break;
+		end = e;
+	}
+	*expr = found;
+	*len = end - found;
+	return *len > 0;
+}
+
+bool stackwalk_cfi(struct walker *w, const struct frame *callee,
+    const char *const *names, int nregs, uint64_t callee_saves,
+    int sp_reg, int pc_reg, int word_size, struct md_context *caller)
+{
+	struct resolver *r = w->r;
+	if (callee->module < 0)
+		return false;
+	struct symfile *sf = resolver_symbols(r, callee->module);
+	char rules[4096];
+	if (!sf || !sym_find_cfi(sf, callee->instruction - r->md->modules[callee->module].base,
+	    rules, sizeof rules))
+		return false;
+	struct postfix_vars vars = { 0 };
+	for (int i = 0; i < nregs; i++)
+		if (callee->ctx.valid & (1ull << i))
+			postfix_set(&vars, names[i], callee->ctx.reg[i]);
+	postfix_read rd = word_size == 4 ? read_word32 : read_word;
+	const char *expr;
+	unsigned long len;
+	uint64_t cfa, ra;
+	if (!find_rule(rules, ".cfa", &expr, &len) ||
+	    !postfix_eval(expr, len, &vars, word_size, rd, w, &cfa))
+		return false;
+	postfix_set(&vars, ".cfa", cfa);
+	if (!find_rule(rules, ".ra", &expr, &len) ||
+	    !postfix_eval(expr, len, &vars, word_size, rd, w, &ra))
+		return false;
+	memset(caller, 0, sizeof *caller);
+	caller->cpu = callee->ctx.cpu;
+	for (int i = 0; i < nregs; i++) {
+		uint64_t v;
+		if (find_rule(rules, names[i], &expr, &len) &&
+		    postfix_eval(expr, len, &vars, word_size, rd, w, &v)) {
+			caller->reg[i] = v;
+			caller->valid |= 1ull << i;
+		} else if (i == sp_reg) {
+			caller->reg[i] = cfa;
+			caller->valid |= 1ull << i;
+		} else if (i == pc_reg) {
+			caller->reg[i] = ra;
+			caller->valid |= 1ull << i;
+		} else if ((callee_saves & (1ull << i)) && (callee->ctx.valid & (1ull << i))) {
+			caller->reg[i] = callee->ctx.reg[i];
+			caller->valid |= 1ull << i;
+		}
+	}
+	return caller->reg[sp_reg] != 0 && caller->reg[pc_reg] != 0;
+}
+
+typedef bool (*unwinder_fn)(struct walker *, const struct frame *, int, struct frame *);
+
+static unwinder_fn unwinder(enum md_cpu cpu)
+{
+	switch (cpu) {
+	case MD_CPU_AMD64: return stackwalk_amd64_caller;
+	case MD_CPU_X86: return stackwalk_x86_caller;
+	default: return NULL;
+	}
+}
+
+/* The thread's stack memory: its descriptor, or the region holding its start. */
+static struct md_memory thread_stack_memory(const struct minidump *md, const struct md_thread *t)
+{
+	if (t->stack.data && t->stack.size)
+		return t->stack;
+	for (uint32_t i = 0; i < md->nmemory; i++) {
+		const struct md_memory *m = &md->memory[i];
+		if (t->stack.base >= m->base && t->stack.base - m->base < m->size)
+			return *m;
+	}
+	return (struct md_memory){ 0 };
+}
+
+static uint64_t context_pc(const struct md_context *ctx)
+{
+	switch (ctx->cpu) {
+	case MD_CPU_AMD64: return ctx->reg[AMD64_RIP];
+	case MD_CPU_X86: return ctx->reg[X86_EIP];
+	case MD_CPU_ARM: return ctx->reg[ARM_PC];
+	case MD_CPU_ARM64: return ctx->reg[ARM64_PC];
+	default: return 0;
+	}
+}
+
+void stackwalk_thread(struct resolver *r, const struct md_thread *t,
+    const struct md_context *ctx, struct thread_stack *st)
+{
+	struct walker w = { .r = r, .stack = thread_stack_memory(r->md, t) };
+	w.windows = r->md->has_system_info && (r->md->sys.platform == 1 || r->md->sys.platform == 2);
+	st->frames = xcalloc(MAX_FRAMES, sizeof *st->frames);
+	st->nframes = 0;
+	if (ctx->cpu == MD_CPU_UNKNOWN)
+		return;
+	struct frame *f = &st->frames[0];
+	f->ctx = *ctx;
+	f->trust = TRUST_CONTEXT;
+	f->instruction = context_pc(ctx);
+	resolver_fill(r, f);
+	st->nframes = 1;
+	unwinder_fn caller = unwinder(ctx->cpu);
+	while (caller && st->nframes < MAX_FRAMES) {
+		struct frame *next = &st->frames[st->nframes];
+		if (!caller(&w, st->frames, st->nframes, next))
+			break;
+		resolver_fill(r, next);
+		st->nframes++;
+	}
+}
+
+void thread_stack_free(struct thread_stack *st)
+{
+	free(st->frames);
+	st->frames = NULL;
+	st->nframes = 0;
+}
+
+const char *frame_trust_name(enum frame_trust t)
+{
+	static const char *const names[] = {
+		"none", "scan", "cfi_scan", "frame_pointer", "cfi", "prewalked", "context",
+		"inline", "leaf",
+	};
+	return names[t];
+}

@@ -162,7 +162,7 @@ static const struct code_name mac_codes[] = {
 	{ 4, "EXC_EMULATION" }, { 5, "EXC_SOFTWARE" }, { 6, "EXC_BREAKPOINT" },
 	{ 7, "EXC_SYSCALL" }, { 8, "EXC_MACH_SYSCALL" }, { 9, "EXC_RPC_ALERT" },
 	{ 10, "EXC_CRASH" }, { 11, "EXC_RESOURCE" }, { 12, "EXC_GUARD" },
-	{ 0xdeadc0de, "Uncaught NSException" }, { 0, NULL },
+	{ 0x43506e78, "Uncaught NSException" }, { 0, NULL },
 };
 
 uint64_t crash_reason(const struct minidump *md, char *out, unsigned long n)

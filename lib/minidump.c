@@ -339,6 +339,7 @@ static void read_codeview(struct minidump *md, struct md_module *m, const uint8_
 		size_t idlen = size - 4;
 		memcpy(guid, p + 4, idlen < 16 ? idlen : 16);
 		format_guid_id(m->debug_id, guid, 0);
+		m->debug_file = xstrdup(m->code_file);	/* ELF: the file is its own debug file */
 		size_t k = 0;
 		for (size_t i = 0; i < idlen && k + 3 < sizeof m->code_id; i++, k += 2)
 			snprintf(m->code_id + k, 3, "%02x", p[4 + i]);
@@ -371,6 +372,8 @@ static void parse_modules(struct minidump *md, const uint8_t *loc)
 			m->version.part[3] = le32(vs + 12) & 0xffff;
 		}
 		read_codeview(md, m, p + 76);
+		if (!m->debug_file)
+			m->debug_file = xstrdup("");
 		if (!m->code_id[0])
 			snprintf(m->code_id, sizeof m->code_id, "%08X%x", m->timestamp, (unsigned)m->size);
 	}

@@ -64,7 +64,7 @@ struct md_module {
 	uint64_t size;
 	uint32_t checksum, timestamp;
 	char *code_file;	/* full path as recorded */
-	char *debug_file;	/* from the CodeView record, or NULL */
+	char *debug_file;	/* from the CodeView record (ELF: code_file), or "" */
 	char debug_id[48];	/* "" when unknown */
 	char code_id[80];
 	struct md_version version;

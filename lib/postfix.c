@@ -102,7 +102,7 @@ static bool value_of(const struct item *it, const struct postfix_vars *v, uint64
  * Returns the stack depth left, or -1 on error.
  */
 static int run(const char *s, unsigned long len, struct postfix_vars *vars, bool assign,
-    int ws, postfix_read read, void *ctx, struct item *stack)
+    int ws, postfix_read read, void *ctx, struct item *stack, struct postfix_vars *assigned)
 {
 	int sp = 0;
 	unsigned long i = 0;
@@ -116,6 +116,12 @@ static int run(const char *s, unsigned long len, struct postfix_vars *vars, bool
 		while (i < len && !isspace((unsigned char)s[i]) && n + 1 < sizeof tok)
 			tok[n++] = s[i++];
 		tok[n] = 0;
+		if (n > 1 && tok[0] == '=') {
+			/* "=$eip": MSVC's programs glue = to the next name. */
+			i -= n - 1;
+			n = 1;
+			tok[1] = 0;
+		}
 		if (n == 1 && strchr("+-*/%@", tok[0])) {
 			uint64_t a, b, r;
 			if (sp < 2 || !value_of(&stack[sp - 2], vars, &a) ||
@@ -133,7 +139,11 @@ static int run(const char *s, unsigned long len, struct postfix_vars *vars, bool
 			if (!assign || sp < 2 || !stack[sp - 2].is_name ||
 			    !value_of(&stack[sp - 1], vars, &b))
 				return -1;
+			if (stack[sp - 2].name[0] != '$')
+				return -1;
 			postfix_set(vars, stack[sp - 2].name, b);
+			if (assigned)
+				postfix_set(assigned, stack[sp - 2].name, 1);
 			sp -= 2;
 		} else {
 			if (sp == STACK_DEPTH)
@@ -155,7 +165,7 @@ bool postfix_eval(const char *expr, unsigned long len, const struct postfix_vars
     int word_size, postfix_read read, void *ctx, uint64_t *result)
 {
 	struct item stack[STACK_DEPTH];
-	int sp = run(expr, len, (struct postfix_vars *)v, false, word_size, read, ctx, stack);
+	int sp = run(expr, len, (struct postfix_vars *)v, false, word_size, read, ctx, stack, NULL);
 	return sp == 1 && value_of(&stack[0], v, result);
 }
 
@@ -163,5 +173,19 @@ bool postfix_run(const char *program, struct postfix_vars *v, int word_size,
     postfix_read read, void *ctx)
 {
 	struct item stack[STACK_DEPTH];
-	return run(program, strlen(program), v, true, word_size, read, ctx, stack) == 0;
+	return run(program, strlen(program), v, true, word_size, read, ctx, stack, NULL) == 0;
+}
+
+bool postfix_run_tracked(const char *program, struct postfix_vars *v, int word_size,
+    postfix_read read, void *ctx, struct postfix_vars *assigned)
+{
+	struct item stack[STACK_DEPTH];
+	assigned->n = 0;
+	return run(program, strlen(program), v, true, word_size, read, ctx, stack, assigned) == 0;
+}
+
+bool postfix_assigned(const struct postfix_vars *assigned, const char *name)
+{
+	uint64_t unused;
+	return postfix_get(assigned, name, &unused);
 }

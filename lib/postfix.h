@@ -37,5 +37,10 @@ bool postfix_eval(const char *expr, unsigned long len, const struct postfix_vars
 /* Runs a program of assignments, updating v. */
 bool postfix_run(const char *program, struct postfix_vars *v, int word_size,
     postfix_read read, void *ctx);
+/* The same, also recording each assigned name in assigned (its names only matter). */
+bool postfix_run_tracked(const char *program, struct postfix_vars *v, int word_size,
+    postfix_read read, void *ctx, struct postfix_vars *assigned);
+/* Whether a name was assigned in a run tracked into assigned. */
+bool postfix_assigned(const struct postfix_vars *assigned, const char *name);
 
 #endif

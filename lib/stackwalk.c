@@ -42,7 +42,7 @@ struct symfile *resolver_symbols(struct resolver *r, int module)
 		return r->files[module];
 	r->state[module] = 2;
 	const struct md_module *m = &r->md->modules[module];
-	const char *debug_file = m->debug_file ? m->debug_file : m->code_file;
+	const char *debug_file = m->debug_file;
 	if (!*debug_file || !m->debug_id[0])
 		return NULL;
 	for (int i = 0; i < r->nroots; i++) {

@@ -59,7 +59,7 @@ static void print_modules(FILE *out, const struct minidump *md)
 			fprintf(out, "%u.%u.%u.%u", m->version.part[0], m->version.part[1],
 			    m->version.part[2], m->version.part[3]);
 		fputc('|', out);
-		field(out, path_basename(m->debug_file ? m->debug_file : m->code_file));
+		field(out, path_basename(m->debug_file));
 		fputc('|', out);
 		field(out, m->debug_id);
 		fprintf(out, "|0x%08" PRIx64 "|0x%08" PRIx64 "|%d\n", m->base, m->base + m->size - 1,

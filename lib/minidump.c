@@ -315,7 +315,7 @@ static void parse_threads(struct minidump *md, const uint8_t *loc)
 
 static void format_guid_id(char out[48], const uint8_t *g, uint32_t age)
 {
-	snprintf(out, 48, "%08X%04X%04X%02X%02X%02X%02X%02X%02X%02X%02X%X",
+	snprintf(out, 48, "%08X%04X%04X%02X%02X%02X%02X%02X%02X%02X%02X%x",
 	    le32(g), le16(g + 4), le16(g + 6), g[8], g[9], g[10], g[11], g[12],
 	    g[13], g[14], g[15], age);
 }
@@ -332,7 +332,7 @@ static void read_codeview(struct minidump *md, struct md_module *m, const uint8_
 		format_guid_id(m->debug_id, p + 4, le32(p + 20));
 		m->debug_file = utf8_sanitize((const char *)p + 24, strnlen((const char *)p + 24, size - 24), NULL);
 	} else if (sig == 0x3031424e && size >= 16) {	/* "NB10" */
-		snprintf(m->debug_id, sizeof m->debug_id, "%08X%X", le32(p + 8), le32(p + 12));
+		snprintf(m->debug_id, sizeof m->debug_id, "%08X%x", le32(p + 8), le32(p + 12));
 		m->debug_file = utf8_sanitize((const char *)p + 16, strnlen((const char *)p + 16, size - 16), NULL);
 	} else if (sig == 0x4270454c) {			/* "BpEL": ELF build ID */
 		uint8_t guid[16] = { 0 };

@@ -1,0 +1,64 @@
+#!/bin/sh
+# crash-stackwalk against the reference walker: --format pipe output is
+# byte-identical on every dump of the corpus, with and without symbols;
+# broken and truncated dumps are refused cleanly.
+. "$(dirname "$0")/lib/tap.sh"
+MD=$TESTDATA/minidumps
+if [ ! -d "$MD" ]; then
+	echo "1..0 # SKIP ../shared/testdata is not beside the project"
+	exit 0
+fi
+CACHE=$T_TMP/symcache
+
+same_as() {	# same_as EXPECTED DUMP [SYMDIR]
+	want=$1; shift
+	crash-stackwalk --symbol-cache "$CACHE" "$@" >"$T_TMP/out" 2>"$T_TMP/err"
+	cmp -s "$T_TMP/out" "$want" || { diff "$T_TMP/out" "$want" | head -20; return 1; }
+}
+
+for d in "$MD"/linux/dumps/*.dmp; do
+	n=$(basename "$d" .dmp)
+	ok "linux $n: pipe output identical (symbols)" same_as "$MD/linux/expected/$n.breakpad.m.txt" "$d" "$MD/linux/symbols"
+	ok "linux $n: pipe output identical (no symbols)" same_as "$MD/linux/expected/$n.nosyms.breakpad.m.txt" "$d"
+done
+for d in "$MD"/breakpad/dumps/*.dmp; do
+	n=$(basename "$d" .dmp)
+	ok "breakpad $n: pipe output identical" same_as "$MD/breakpad/expected/$n.breakpad.m.txt" "$d" "$MD/breakpad/symbols"
+done
+
+# The second run uses the compiled indexes the first one wrote.
+ok "symbol indexes were cached" sh -c "ls '$CACHE' | grep -q 'libc.so.6.sym.idx'"
+ok "a cached index gives the same answer" same_as "$MD/linux/expected/crashme-o2-abort.breakpad.m.txt" "$MD/linux/dumps/crashme-o2-abort.dmp" "$MD/linux/symbols"
+
+# Deliberately broken dumps: refused with a reason, exit 1, no crash.
+for n in invalid-range invalid-record-count; do
+	crash-stackwalk "$MD/rust-minidump/dumps/$n.dmp" >/dev/null 2>"$T_TMP/err"
+	is "$n: exit 1" "$?" 1
+	like "$n: says why" "$(cat "$T_TMP/err")" "ERROR_MINIDUMP_"
+done
+printf 'MDMP' >"$T_TMP/short.dmp"
+crash-stackwalk "$T_TMP/short.dmp" >/dev/null 2>&1
+is "a 4-byte file: exit 1" "$?" 1
+head -c 5000 /dev/urandom >"$T_TMP/random.dmp"
+crash-stackwalk "$T_TMP/random.dmp" >/dev/null 2>&1
+is "random bytes: exit 1" "$?" 1
+crash-stackwalk "$T_TMP/nonexistent.dmp" >/dev/null 2>&1
+is "a missing file: exit 1" "$?" 1
+crash-stackwalk >/dev/null 2>&1
+is "no dump named: exit 2" "$?" 2
+
+# Truncated at many lengths: what can be read, and never a crash.
+for n in linux/dumps/crashme-o2-thread-segv breakpad/dumps/minidump2 breakpad/dumps/tiny-exe-with-cet-xsave; do
+	f=$MD/$n.dmp
+	size=$(stat -c %s "$f")
+	bad=0
+	for i in $(seq 0 97); do
+		len=$(( i < 48 ? i * 13 : size * (i - 48) / 50 ))
+		head -c "$len" "$f" >"$T_TMP/cut.dmp"
+		crash-stackwalk "$T_TMP/cut.dmp" "$MD/linux/symbols" >/dev/null 2>&1
+		rc=$?
+		[ $rc -le 1 ] || { bad=$((bad + 1)); diag "$n cut at $len: exit $rc"; }
+	done
+	is "$(basename "$n") truncated at 98 lengths: never worse than exit 1" "$bad" 0
+done
+done_testing

@@ -375,7 +375,7 @@ static void parse_modules(struct minidump *md, const uint8_t *loc)
 		if (!m->debug_file)
 			m->debug_file = xstrdup("");
 		if (!m->code_id[0])
-			snprintf(m->code_id, sizeof m->code_id, "%08X%x", m->timestamp, (unsigned)m->size);
+			snprintf(m->code_id, sizeof m->code_id, "%08x%x", m->timestamp, (unsigned)m->size);
 	}
 }
 
@@ -629,6 +629,7 @@ static void parse_all(struct minidump *md)
 		return;
 	}
 	uint32_t n = le32(h + 8), rva = le32(h + 12);
+	md->timestamp = le32(h + 20);
 	if (n > 4096) {
 		set_status(md, MD_ERR_INVALID, "%u streams", n);
 		return;

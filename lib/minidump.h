@@ -100,6 +100,7 @@ struct md_annotation { uint32_t module; char *key, *value; };
 struct minidump {
 	enum md_status status;
 	char error[160];
+	uint32_t timestamp;		/* when the dump was written (time_t) */
 	const uint8_t *data;
 	size_t size;
 

@@ -26,6 +26,12 @@ void procstate_build(struct procstate *ps, struct minidump *md,
 		requesting_id = md->exc.thread_id;
 		have_requesting = true;
 		ps->crash_address = crash_reason(md, ps->reason, sizeof ps->reason);
+		snprintf(ps->reason_short, sizeof ps->reason_short, "%s", ps->reason);
+		char *unknown = strstr(ps->reason_short, " /0x");
+		if (!unknown)
+			unknown = strstr(ps->reason_short, " / 0x");
+		if (unknown && strncmp(ps->reason_short, "0x", 2))
+			*unknown = 0;
 		enum md_cpu cpu = minidump_cpu(md);
 		if (md->has_system_info && (cpu == MD_CPU_X86 || cpu == MD_CPU_ARM))
 			ps->crash_address = (uint32_t)ps->crash_address;
@@ -36,10 +42,14 @@ void procstate_build(struct procstate *ps, struct minidump *md,
 	ps->threads = xcalloc(md->nthreads + 1, sizeof *ps->threads);
 	for (uint32_t i = 0; i < md->nthreads; i++) {
 		const struct md_thread *t = &md->threads[i];
-		if (md->has_dump_thread && t->id == md->dump_thread_id)
-			continue;
 		struct thread_stack *st = &ps->threads[ps->nthreads];
 		st->thread_index = i;
+		/* Breakpad leaves out the thread that wrote the dump. */
+		if (md->has_dump_thread && t->id == md->dump_thread_id) {
+			st->is_dump_thread = true;
+			ps->nthreads++;
+			continue;
+		}
 		const struct md_context *ctx = t->has_context ? &t->context : NULL;
 		if (have_requesting && t->id == requesting_id) {
 			ps->requesting = ps->nthreads;

@@ -12,9 +12,10 @@
 struct procstate {
 	struct minidump *md;
 	struct resolver res;
-	struct thread_stack *threads;	/* the dump's threads but Breakpad's dump thread */
+	struct thread_stack *threads;	/* every thread, in the dump's order */
 	int nthreads;
 	int requesting;			/* index into threads, or -1 */
+	char reason_short[160];		/* the reason without unknown sub-codes */
 	bool crashed;
 	char reason[160];
 	uint64_t crash_address;

@@ -36,7 +36,7 @@ void resolver_free(struct resolver *r)
 
 struct symfile *resolver_symbols(struct resolver *r, int module)
 {
-	if (module < 0 || (uint32_t)module >= r->md->nmodules)
+	if (module < 0 || (uint32_t)module >= r->md->nmodules || r->nroots == 0)
 		return NULL;
 	if (r->state[module])
 		return r->files[module];

@@ -34,6 +34,7 @@ struct frame {
 
 struct thread_stack {
 	uint32_t thread_index;	/* in the minidump's thread list */
+	bool is_dump_thread;	/* the thread that wrote the dump: not walked */
 	struct frame *frames;
 	int nframes;
 };

@@ -12,7 +12,7 @@ CACHE=$T_TMP/symcache
 
 same_as() {	# same_as EXPECTED DUMP [SYMDIR]
 	want=$1; shift
-	crash-stackwalk --symbol-cache "$CACHE" "$@" >"$T_TMP/out" 2>"$T_TMP/err"
+	crash-stackwalk --format pipe --symbol-cache "$CACHE" "$@" >"$T_TMP/out" 2>"$T_TMP/err"
 	cmp -s "$T_TMP/out" "$want" || { diff "$T_TMP/out" "$want" | head -20; return 1; }
 }
 
@@ -55,7 +55,7 @@ for n in linux/dumps/crashme-o2-thread-segv breakpad/dumps/minidump2 breakpad/du
 	for i in $(seq 0 97); do
 		len=$(( i < 48 ? i * 13 : size * (i - 48) / 50 ))
 		head -c "$len" "$f" >"$T_TMP/cut.dmp"
-		crash-stackwalk "$T_TMP/cut.dmp" "$MD/linux/symbols" >/dev/null 2>&1
+		crash-stackwalk --format pipe "$T_TMP/cut.dmp" "$MD/linux/symbols" >/dev/null 2>&1
 		rc=$?
 		[ $rc -le 1 ] || { bad=$((bad + 1)); diag "$n cut at $len: exit $rc"; }
 	done

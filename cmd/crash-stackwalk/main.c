@@ -11,14 +11,14 @@
 #include <string.h>
 
 static const struct conf_option options[] = {
-	{ "format", CONF_STR, "pipe", "json|text|pipe", "output format" },
+	{ "format", CONF_STR, "json", "json|pipe", "output format" },
 	{ "symbols", CONF_LIST, NULL, "DIR", "symbol store (repeatable)" },
 	{ "symbol-cache", CONF_STR, NULL, "DIR", "where compiled symbol indexes go (default: beside each .sym)" },
 	{ "pretty", CONF_BOOL, "no", NULL, "indent JSON" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static const char usage[] = "[--format json|text|pipe] [--symbols DIR]... DUMP [SYMDIR...]";
+static const char usage[] = "[--format json|pipe] [--pretty] [--symbols DIR]... DUMP [SYMDIR...]";
 
 int main(int argc, char **argv)
 {
@@ -37,8 +37,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < nargs; i++)
 		roots[nroots++] = args[i];
 	const char *format = conf_str(c, "format");
-	if (strcmp(format, "pipe"))
-		die(2, "--format %s: only pipe is implemented so far", format);
+	if (strcmp(format, "pipe") && strcmp(format, "json"))
+		die(2, "--format %s: expected json or pipe", format);
 
 	struct minidump *md = minidump_open(args[0]);
 	if (md->status == MD_ERR_OPEN || md->status == MD_ERR_HEADER) {
@@ -48,7 +48,10 @@ int main(int argc, char **argv)
 	}
 	struct procstate ps;
 	procstate_build(&ps, md, roots, nroots, conf_str(c, "symbol-cache"));
-	output_pipe(stdout, &ps);
+	if (!strcmp(format, "json"))
+		output_json(stdout, &ps, conf_bool(c, "pretty"));
+	else
+		output_pipe(stdout, &ps);
 	int status = md->status == MD_OK ? 0 : 1;
 	if (status)
 		log_err("%s: %s (%s)", args[0], minidump_status_name(md->status), md->error);

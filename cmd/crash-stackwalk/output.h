@@ -8,6 +8,12 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+#include <stdbool.h>
+
 void output_pipe(FILE *out, const struct procstate *ps);
+void output_json(FILE *out, const struct procstate *ps, bool pretty);
+/* The JSON document itself, for callers that embed it (crash-process). */
+json_t *procstate_json(const struct procstate *ps);
 
 #endif

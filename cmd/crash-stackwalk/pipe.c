@@ -19,6 +19,15 @@ static void field(FILE *out, const char *s)
 			fputc(*s, out);
 }
 
+/* Thread numbers in this format skip the dump thread, as Breakpad's do. */
+static int pipe_index(const struct procstate *ps, int i)
+{
+	int n = 0;
+	for (int k = 0; k < i; k++)
+		n += !ps->threads[k].is_dump_thread;
+	return n;
+}
+
 static void print_header(FILE *out, const struct procstate *ps)
 {
 	const struct minidump *md = ps->md;
@@ -42,7 +51,7 @@ static void print_header(FILE *out, const struct procstate *ps)
 		fputs("Crash|No crash||", out);
 	}
 	if (ps->requesting >= 0)
-		fprintf(out, "%d", ps->requesting);
+		fprintf(out, "%d", pipe_index(ps, ps->requesting));
 	fputc('\n', out);
 }
 
@@ -98,7 +107,7 @@ static void print_thread(FILE *out, const struct procstate *ps, int i)
 {
 	const struct thread_stack *st = &ps->threads[i];
 	for (int k = 0; k < st->nframes; k++)
-		print_frame(out, ps, i, k, &st->frames[k]);
+		print_frame(out, ps, pipe_index(ps, i), k, &st->frames[k]);
 }
 
 void output_pipe(FILE *out, const struct procstate *ps)

@@ -11,14 +11,14 @@
 #include <string.h>
 
 static const struct conf_option options[] = {
-	{ "format", CONF_STR, "json", "json|pipe", "output format" },
+	{ "format", CONF_STR, "json", "json|text|pipe", "output format" },
 	{ "symbols", CONF_LIST, NULL, "DIR", "symbol store (repeatable)" },
 	{ "symbol-cache", CONF_STR, NULL, "DIR", "where compiled symbol indexes go (default: beside each .sym)" },
 	{ "pretty", CONF_BOOL, "no", NULL, "indent JSON" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static const char usage[] = "[--format json|pipe] [--pretty] [--symbols DIR]... DUMP [SYMDIR...]";
+static const char usage[] = "[--format json|text|pipe] [--pretty] [--symbols DIR]... DUMP [SYMDIR...]";
 
 int main(int argc, char **argv)
 {
@@ -37,8 +37,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < nargs; i++)
 		roots[nroots++] = args[i];
 	const char *format = conf_str(c, "format");
-	if (strcmp(format, "pipe") && strcmp(format, "json"))
-		die(2, "--format %s: expected json or pipe", format);
+	if (strcmp(format, "pipe") && strcmp(format, "json") && strcmp(format, "text"))
+		die(2, "--format %s: expected json, text or pipe", format);
 
 	struct minidump *md = minidump_open(args[0]);
 	if (md->status == MD_ERR_OPEN || md->status == MD_ERR_HEADER) {
@@ -50,6 +50,8 @@ int main(int argc, char **argv)
 	procstate_build(&ps, md, roots, nroots, conf_str(c, "symbol-cache"));
 	if (!strcmp(format, "json"))
 		output_json(stdout, &ps, conf_bool(c, "pretty"));
+	else if (!strcmp(format, "text"))
+		output_text(stdout, &ps);
 	else
 		output_pipe(stdout, &ps);
 	int status = md->status == MD_OK ? 0 : 1;

@@ -13,6 +13,7 @@
 
 void output_pipe(FILE *out, const struct procstate *ps);
 void output_json(FILE *out, const struct procstate *ps, bool pretty);
+void output_text(FILE *out, const struct procstate *ps);
 /* The JSON document itself, for callers that embed it (crash-process). */
 json_t *procstate_json(const struct procstate *ps);
 

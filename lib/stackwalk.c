@@ -281,6 +281,8 @@ static uint64_t context_pc(const struct md_context *ctx)
 	}
 }
 
+static void expand_inlines(struct resolver *r, struct thread_stack *st);
+
 void stackwalk_thread(struct resolver *r, const struct md_thread *t,
     const struct md_context *ctx, struct thread_stack *st)
 {
@@ -304,6 +306,88 @@ void stackwalk_thread(struct resolver *r, const struct md_thread *t,
 		resolver_fill(r, next);
 		st->nframes++;
 	}
+	expand_inlines(r, st);
+}
+
+/*
+ * The inlined calls at a frame's address, innermost first, as frames
+ * placed before it. The file and line move outward by one: the innermost
+ * inlined function gets the frame's own location, each outer one the call
+ * site of the next inner one, and the real function the outermost call site.
+ */
+static int inline_frames(struct resolver *r, struct frame *f, struct frame *out, int room)
+{
+	struct symfile *sf = f->function ? resolver_symbols(r, f->module) : NULL;
+	if (!sf)
+		return 0;
+	uint64_t base = r->md->modules[f->module].base, rel = f->instruction - base;
+	const struct sym_func *fn = sym_find_func(sf, rel);
+	if (!fn || !fn->inline_count || fn->inline_first > sf->ninlines ||
+	    fn->inline_count > sf->ninlines - fn->inline_first)
+		return 0;
+	const struct sym_inline *hits[64];
+	int n = 0;
+	for (uint32_t i = 0; i < fn->inline_count; i++) {
+		const struct sym_inline *in = &sf->inlines[fn->inline_first + i];
+		if (rel - in->addr >= in->size || n == 64)
+			continue;
+		bool seen = false;
+		for (int k = 0; k < n; k++)
+			seen |= hits[k]->depth == in->depth;
+		if (!seen)
+			hits[n++] = in;
+	}
+	/* Innermost (deepest) first. */
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && hits[k]->depth > hits[k - 1]->depth; k--) {
+			const struct sym_inline *t = hits[k];
+			hits[k] = hits[k - 1];
+			hits[k - 1] = t;
+		}
+	if (n > room)
+		n = room;
+	const char *file = f->file;
+	uint32_t line = f->line;
+	bool has_file = f->has_line_file;
+	for (int i = 0; i < n; i++) {
+		struct frame *g = &out[i];
+		*g = *f;
+		g->trust = TRUST_INLINE;
+		g->is_inline = true;
+		const char *name = sym_origin_name(sf, hits[i]->origin);
+		g->function = name ? name : "<name omitted>";
+		g->function_base = base + hits[i]->addr;
+		g->file = file;
+		g->line = line;
+		g->has_line_file = has_file;
+		const char *call_file = sym_file_name(sf, hits[i]->call_file);
+		if (call_file) {
+			file = call_file;
+			has_file = true;
+		}
+		line = hits[i]->call_line;
+	}
+	if (n) {
+		f->file = file;
+		f->line = line;
+		f->has_line_file = has_file;
+	}
+	return n;
+}
+
+/* Rebuilds the frame list with each frame's inlined calls before it. */
+static void expand_inlines(struct resolver *r, struct thread_stack *st)
+{
+	struct frame *all = xcalloc(MAX_FRAMES, sizeof *all);
+	int n = 0;
+	for (int i = 0; i < st->nframes && n < MAX_FRAMES; i++) {
+		struct frame f = st->frames[i];
+		n += inline_frames(r, &f, all + n, MAX_FRAMES - n - 1);
+		all[n++] = f;
+	}
+	free(st->frames);
+	st->frames = all;
+	st->nframes = n;
 }
 
 void thread_stack_free(struct thread_stack *st)

@@ -50,6 +50,23 @@ for c in linux breakpad; do
 	done
 done
 
+# INLINE records, old and new syntax: the inlined calls come first, each
+# at the call site of the one inside it.
+INL=$T_TMP/inline-store/linux_inline/BBA6FA10B8AAB33D00000000000000000
+mkdir -p "$INL"
+for v in old new; do
+	cp "$MD/breakpad/symbols/linux_inline/BBA6FA10B8AAB33D00000000000000000/linux_inline.$v.sym" "$INL/linux_inline.sym"
+	rm -f "$INL"/*.idx
+	crash-stackwalk --format pipe "$MD/breakpad/dumps/linux_inline.dmp" "$T_TMP/inline-store" >"$T_TMP/inl" 2>/dev/null
+	is "inline ($v syntax): frames 0-3" "$(grep '^0|[0-3]|' "$T_TMP/inl" | cut -d'|' -f2,4,6 | tr '\n' ' ')" \
+		"0|func()|27 1|bar()|32 2|foo()|39 3|main|42 "
+	crash-stackwalk --format json "$MD/breakpad/dumps/linux_inline.dmp" "$T_TMP/inline-store" >"$T_TMP/inl.json" 2>/dev/null
+	is "inline ($v syntax): JSON keeps them on the real frame" \
+		"$(jq -r '.crashing_thread.frames[0] | [.function, .line, (.inlines | map(.function) | join(","))] | join(" ")' "$T_TMP/inl.json")" \
+		"main 42 func(),bar(),foo()"
+done
+is "inline (new syntax): call-site files" "$(grep '^0|[1-3]|' "$T_TMP/inl" | cut -d'|' -f5 | tr '\n' ' ')" "c.cpp b.cpp a.cpp "
+
 # The second run uses the compiled indexes the first one wrote.
 ok "symbol indexes were cached" sh -c "ls '$CACHE' | grep -q 'libc.so.6.sym.idx'"
 ok "a cached index gives the same answer" same_as "$MD/linux/expected/crashme-o2-abort.breakpad.m.txt" "$MD/linux/dumps/crashme-o2-abort.dmp" "$MD/linux/symbols"

@@ -61,7 +61,24 @@ static json_t *registers(const struct procstate *ps, const struct md_context *c)
 	return o;
 }
 
-static json_t *frame_json(const struct procstate *ps, int index, const struct frame *f)
+/* Inlined calls ride on their real frame, innermost first, as rust-minidump has them. */
+static json_t *inlines_json(const struct frame *first, int n)
+{
+	if (!n)
+		return json_null();
+	json_t *a = json_array();
+	for (int i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "function", json_string(first[i].function));
+		json_object_set_new(o, "file", first[i].has_line_file ? json_string(first[i].file) : json_null());
+		json_object_set_new(o, "line", first[i].has_line_file ? json_integer(first[i].line) : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *frame_json(const struct procstate *ps, int index, const struct frame *f,
+    json_t *inlines)
 {
 	json_t *o = json_object();
 	const struct md_module *m = f->module >= 0 ? &ps->md->modules[f->module] : NULL;
@@ -77,7 +94,7 @@ static json_t *frame_json(const struct procstate *ps, int index, const struct fr
 	json_object_set_new(o, "file", f->has_line_file ? json_string(f->file) : json_null());
 	json_object_set_new(o, "line", f->has_line_file ? json_integer(f->line) : json_null());
 	json_object_set_new(o, "missing_symbols", json_boolean(missing));
-	json_object_set_new(o, "inlines", json_null());
+	json_object_set_new(o, "inlines", inlines);
 	json_object_set_new(o, "unloaded_modules", json_null());
 	if (f->trust == TRUST_CONTEXT)
 		json_object_set_new(o, "registers", registers(ps, &f->ctx));
@@ -89,10 +106,16 @@ static json_t *thread_json(const struct procstate *ps, int i)
 	const struct thread_stack *st = &ps->threads[i];
 	const struct md_thread *t = &ps->md->threads[st->thread_index];
 	json_t *frames = json_array();
-	for (int k = 0; k < st->nframes; k++)
-		json_array_append_new(frames, frame_json(ps, k, &st->frames[k]));
+	int inline_start = 0, n = 0;
+	for (int k = 0; k < st->nframes; k++) {
+		if (st->frames[k].trust == TRUST_INLINE)
+			continue;
+		json_t *inl = inlines_json(&st->frames[inline_start], k - inline_start);
+		json_array_append_new(frames, frame_json(ps, n++, &st->frames[k], inl));
+		inline_start = k + 1;
+	}
 	json_t *o = json_object();
-	json_object_set_new(o, "frame_count", json_integer(st->nframes));
+	json_object_set_new(o, "frame_count", json_integer(n));
 	json_object_set_new(o, "frames", frames);
 	json_object_set_new(o, "thread_id", json_integer(t->id));
 	json_object_set_new(o, "thread_name", str_or_null(t->name));

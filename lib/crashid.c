@@ -27,6 +27,14 @@ void crashid_new(char out[CRASHID_LEN + 1], int throttle_digit, time_t when)
 {
 	unsigned char r[16];
 	random_bytes(r, sizeof r);
+	crashid_from_bytes(out, r, throttle_digit, when);
+}
+
+void crashid_from_bytes(char out[CRASHID_LEN + 1], const unsigned char in[16],
+    int throttle_digit, time_t when)
+{
+	unsigned char r[16];
+	memcpy(r, in, 16);
 	r[6] = (r[6] & 0x0f) | 0x40;	/* version 4 */
 	r[8] = (r[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
 	static const char hex[] = "0123456789abcdef";

@@ -18,6 +18,9 @@ enum { THROTTLE_DIGIT_ACCEPT = 0, THROTTLE_DIGIT_DEFER = 1 };
 
 /* Fills out[37] with a new ID for the UTC day of when, from getrandom(2). */
 void crashid_new(char out[CRASHID_LEN + 1], int throttle_digit, time_t when);
+/* The same from 16 given random bytes (reproducible IDs for crash-synth). */
+void crashid_from_bytes(char out[CRASHID_LEN + 1], const unsigned char r[16],
+    int throttle_digit, time_t when);
 /* True for 36 characters of lowercase hex in 8-4-4-4-12 form with a date. */
 bool crashid_valid(const char *s);
 /* The submission date as "yyyymmdd" (years 2000-2099). */

@@ -313,7 +313,7 @@ static void parse_threads(struct minidump *md, const uint8_t *loc)
 	}
 }
 
-static void format_guid_id(char out[48], const uint8_t *g, uint32_t age)
+void minidump_guid_id(char out[48], const uint8_t *g, uint32_t age)
 {
 	snprintf(out, 48, "%08X%04X%04X%02X%02X%02X%02X%02X%02X%02X%02X%x",
 	    le32(g), le16(g + 4), le16(g + 6), g[8], g[9], g[10], g[11], g[12],
@@ -329,7 +329,7 @@ static void read_codeview(struct minidump *md, struct md_module *m, const uint8_
 		return;
 	uint32_t sig = le32(p);
 	if (sig == 0x53445352 && size >= 24) {		/* "RSDS" */
-		format_guid_id(m->debug_id, p + 4, le32(p + 20));
+		minidump_guid_id(m->debug_id, p + 4, le32(p + 20));
 		m->debug_file = utf8_sanitize((const char *)p + 24, strnlen((const char *)p + 24, size - 24), NULL);
 	} else if (sig == 0x3031424e && size >= 16) {	/* "NB10" */
 		snprintf(m->debug_id, sizeof m->debug_id, "%08X%x", le32(p + 8), le32(p + 12));
@@ -338,7 +338,7 @@ static void read_codeview(struct minidump *md, struct md_module *m, const uint8_
 		uint8_t guid[16] = { 0 };
 		size_t idlen = size - 4;
 		memcpy(guid, p + 4, idlen < 16 ? idlen : 16);
-		format_guid_id(m->debug_id, guid, 0);
+		minidump_guid_id(m->debug_id, guid, 0);
 		m->debug_file = xstrdup(m->code_file);	/* ELF: the file is its own debug file */
 		size_t k = 0;
 		for (size_t i = 0; i < idlen && k + 3 < sizeof m->code_id; i++, k += 2)

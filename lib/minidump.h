@@ -145,6 +145,8 @@ const struct md_module *minidump_main_module(const struct minidump *md);
 const struct md_thread *minidump_thread(const struct minidump *md, uint32_t id);
 
 enum md_cpu minidump_cpu(const struct minidump *md);
+/* A debug identifier from a GUID as stored in a file (16 bytes) and an age. */
+void minidump_guid_id(char out[48], const uint8_t *guid, uint32_t age);
 const char *minidump_status_name(enum md_status s);
 
 #endif

@@ -218,7 +218,7 @@ static void flush_batch(struct spool *s, struct commit *batch)
 	if (s->mode == SPOOL_SYNC_BATCH) {
 		if (syncfs(s->tmpfd) < 0)
 			err = errno;
-	} else {
+	} else if (s->mode == SPOOL_SYNC_EACH) {
 		for (struct commit *c = batch; c && !err; c = c->next)
 			if (fsync(c->crash->dirfd) < 0)
 				err = errno;
@@ -236,7 +236,7 @@ static void flush_batch(struct spool *s, struct commit *batch)
 			c->err = publish(s, c->crash);
 		any |= c->err == 0;
 	}
-	if (any && fsync(s->newfd) < 0) {
+	if (any && s->mode != SPOOL_SYNC_NONE && fsync(s->newfd) < 0) {
 		/* The renames may not survive a power cut: report the failure. */
 		err = errno;
 		for (struct commit *c = batch; c; c = c->next)

@@ -18,6 +18,7 @@
 enum spool_sync {
 	SPOOL_SYNC_BATCH,	/* syncfs(2) per batch of commits (default) */
 	SPOOL_SYNC_EACH,	/* fsync(2) of every file and directory */
+	SPOOL_SYNC_NONE,	/* rename only: for generated test data */
 };
 
 struct spool;

@@ -150,7 +150,9 @@ static int run(const char *s, unsigned long len, struct postfix_vars *vars, bool
 				return -1;
 			struct item it = { 0 };
 			if (!parse_number(tok, &it.value)) {
-				if (n >= sizeof it.name || !(tok[0] == '$' || tok[0] == '.'))
+				/* $reg and .cfa, or bare names (x29, sp) on ARM. */
+				if (n >= sizeof it.name || !(tok[0] == '$' || tok[0] == '.' ||
+				    isalpha((unsigned char)tok[0])))
 					return -1;
 				strcpy(it.name, tok);
 				it.is_name = true;

@@ -100,7 +100,7 @@ uint64_t frame_return_address(const struct frame *f)
 {
 	if (f->trust == TRUST_CONTEXT || f->trust == TRUST_INLINE)
 		return f->instruction;
-	return f->instruction + 1;
+	return context_pc(&f->ctx);
 }
 
 bool stackwalk_read(const struct walker *w, uint64_t addr, int word_size, uint64_t *v)
@@ -253,6 +253,8 @@ static unwinder_fn unwinder(enum md_cpu cpu)
 	switch (cpu) {
 	case MD_CPU_AMD64: return stackwalk_amd64_caller;
 	case MD_CPU_X86: return stackwalk_x86_caller;
+	case MD_CPU_ARM64: return stackwalk_arm64_caller;
+	case MD_CPU_ARM: return stackwalk_arm_caller;
 	default: return NULL;
 	}
 }
@@ -270,7 +272,7 @@ static struct md_memory thread_stack_memory(const struct minidump *md, const str
 	return (struct md_memory){ 0 };
 }
 
-static uint64_t context_pc(const struct md_context *ctx)
+uint64_t context_pc(const struct md_context *ctx)
 {
 	switch (ctx->cpu) {
 	case MD_CPU_AMD64: return ctx->reg[AMD64_RIP];
@@ -288,7 +290,8 @@ void stackwalk_thread(struct resolver *r, const struct md_thread *t,
 {
 	struct walker w = { .r = r, .stack = thread_stack_memory(r->md, t) };
 	w.windows = r->md->has_system_info && (r->md->sys.platform == 1 || r->md->sys.platform == 2);
-	st->frames = xcalloc(MAX_FRAMES, sizeof *st->frames);
+	int cap = 32;
+	st->frames = xcalloc(cap, sizeof *st->frames);
 	st->nframes = 0;
 	if (ctx->cpu == MD_CPU_UNKNOWN)
 		return;
@@ -300,6 +303,10 @@ void stackwalk_thread(struct resolver *r, const struct md_thread *t,
 	st->nframes = 1;
 	unwinder_fn caller = unwinder(ctx->cpu);
 	while (caller && st->nframes < MAX_FRAMES) {
+		if (st->nframes == cap) {
+			cap *= 2;
+			st->frames = xrealloc(st->frames, cap * sizeof *st->frames);
+		}
 		struct frame *next = &st->frames[st->nframes];
 		if (!caller(&w, st->frames, st->nframes, next))
 			break;
@@ -378,11 +385,15 @@ static int inline_frames(struct resolver *r, struct frame *f, struct frame *out,
 /* Rebuilds the frame list with each frame's inlined calls before it. */
 static void expand_inlines(struct resolver *r, struct thread_stack *st)
 {
-	struct frame *all = xcalloc(MAX_FRAMES, sizeof *all);
-	int n = 0;
+	int cap = st->nframes + 8, n = 0;
+	struct frame *all = xcalloc(cap, sizeof *all);
 	for (int i = 0; i < st->nframes && n < MAX_FRAMES; i++) {
 		struct frame f = st->frames[i];
-		n += inline_frames(r, &f, all + n, MAX_FRAMES - n - 1);
+		if (cap - n < 65) {
+			cap = 2 * cap + 65;
+			all = xrealloc(all, cap * sizeof *all);
+		}
+		n += inline_frames(r, &f, all + n, 64);
 		all[n++] = f;
 	}
 	free(st->frames);

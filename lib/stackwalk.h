@@ -84,6 +84,12 @@ bool stackwalk_amd64_caller(struct walker *w, const struct frame *frames, int n,
     struct frame *caller);
 bool stackwalk_x86_caller(struct walker *w, const struct frame *frames, int n,
     struct frame *caller);
+bool stackwalk_arm64_caller(struct walker *w, const struct frame *frames, int n,
+    struct frame *caller);
+bool stackwalk_arm_caller(struct walker *w, const struct frame *frames, int n,
+    struct frame *caller);
+/* The program counter register of a context. */
+uint64_t context_pc(const struct md_context *ctx);
 bool stackwalk_scan(struct walker *w, uint64_t start, bool context_frame,
     int word_size, uint64_t *found_at, uint64_t *found_ip);
 bool stackwalk_cfi(struct walker *w, const struct frame *callee,

@@ -96,7 +96,7 @@ for n in linux/dumps/crashme-o2-thread-segv breakpad/dumps/minidump2 breakpad/du
 	for i in $(seq 0 97); do
 		len=$(( i < 48 ? i * 13 : size * (i - 48) / 50 ))
 		head -c "$len" "$f" >"$T_TMP/cut.dmp"
-		crash-stackwalk --format pipe "$T_TMP/cut.dmp" "$MD/linux/symbols" >/dev/null 2>&1
+		crash-stackwalk --format pipe --symbol-cache "$CACHE" "$T_TMP/cut.dmp" "$MD/linux/symbols" >/dev/null 2>&1
 		rc=$?
 		[ $rc -le 1 ] || { bad=$((bad + 1)); diag "$n cut at $len: exit $rc"; }
 	done

@@ -11,7 +11,7 @@ PROJ=$ROOT/t/lib/json-projection.jq
 
 agrees() {	# agrees EXPECTED DUMP [SYMDIR]
 	want=$1; shift
-	crash-stackwalk --format json "$@" >"$T_TMP/got.json" 2>/dev/null
+	crash-stackwalk --format json --symbol-cache "$T_TMP/cache" "$@" >"$T_TMP/got.json" 2>/dev/null
 	jq -S -f "$PROJ" "$T_TMP/got.json" >"$T_TMP/got.proj" || return 1
 	jq -S -f "$PROJ" "$want" >"$T_TMP/want.proj" || return 1
 	diff "$T_TMP/got.proj" "$T_TMP/want.proj" | head -40

@@ -14,7 +14,8 @@ frames_json() {	# frames_json N PREFIX: a JSON list of N names
 	printf ']'
 }
 
-for combo in "Windows NT:amd64" "Windows NT:x86" "Linux:amd64" "Linux:x86" "Mac OS X:amd64"; do
+for combo in "Windows NT:amd64" "Windows NT:x86" "Windows NT:arm64" "Linux:amd64" "Linux:x86" \
+	"Linux:arm64" "Linux:arm" "Mac OS X:amd64" "Mac OS X:arm64"; do
 	os=${combo%%:*}; cpu=${combo#*:}
 	for n in 1 7 40; do
 		f=$(frames_json $n "ns_${cpu}")

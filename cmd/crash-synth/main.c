@@ -34,7 +34,7 @@ struct spec {
 	json_t *json;
 	int count;
 	enum synth_os os;
-	bool x86;
+	enum synth_cpu cpu;
 	const char *product;
 	int group;			/* which product module (and .sym) */
 	int *frames;			/* function indexes in the group */
@@ -45,7 +45,7 @@ struct spec {
 /* A product module with its functions: one .sym file. */
 struct group {
 	enum synth_os os;
-	bool x86;
+	enum synth_cpu cpu;
 	char *product;
 	char **names;
 	uint32_t nnames;
@@ -63,13 +63,13 @@ static uint64_t splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-static int find_group(enum synth_os os, bool x86, const char *product)
+static int find_group(enum synth_os os, enum synth_cpu cpu, const char *product)
 {
 	for (int i = 0; i < ngroups; i++)
-		if (groups[i].os == os && groups[i].x86 == x86 && !strcmp(groups[i].product, product))
+		if (groups[i].os == os && groups[i].cpu == cpu && !strcmp(groups[i].product, product))
 			return i;
 	groups = xrealloc(groups, (ngroups + 1) * sizeof *groups);
-	groups[ngroups] = (struct group){ .os = os, .x86 = x86, .product = xstrdup(product) };
+	groups[ngroups] = (struct group){ .os = os, .cpu = cpu, .product = xstrdup(product) };
 	return ngroups++;
 }
 
@@ -115,15 +115,23 @@ static bool parse_spec(json_t *j, struct spec *s, const char **err)
 		*err = "\"os\" must be \"Windows NT\", \"Mac OS X\" or \"Linux\"";
 		return false;
 	}
-	if (cpu && strcmp(cpu, "x86") && strcmp(cpu, "amd64")) {
-		*err = "\"cpu\" must be \"x86\" or \"amd64\"";
-		return false;
+	static const char *const cpus[] = { [CPU_X86] = "x86", [CPU_AMD64] = "amd64",
+		[CPU_ARM] = "arm", [CPU_ARM64] = "arm64" };
+	s->cpu = CPU_AMD64;
+	if (cpu) {
+		int k = 0;
+		while (k < 4 && strcmp(cpu, cpus[k]))
+			k++;
+		if (k == 4) {
+			*err = "\"cpu\" must be \"x86\", \"amd64\", \"arm\" or \"arm64\"";
+			return false;
+		}
+		s->cpu = k;
 	}
-	s->x86 = cpu && !strcmp(cpu, "x86");
 	const char *module = json_string_value(json_object_get(j, "module"));
 	s->product = module && *module && !strpbrk(module, "/\\") ? module : default_product(s->os);
 	s->reason = json_string_value(json_object_get(j, "reason"));
-	s->group = find_group(s->os, s->x86, s->product);
+	s->group = find_group(s->os, s->cpu, s->product);
 	s->nframes = json_array_size(frames);
 	s->frames = xcalloc(s->nframes, sizeof *s->frames);
 	for (int i = 0; i < s->nframes; i++) {
@@ -151,7 +159,7 @@ static void write_symbols(const char *root)
 			sha256_update(&h, g->names[k], strlen(g->names[k]) + 1);
 		sha256_hex(&h, hex);
 		g->key = strtoull(hex + 48, NULL, 16);
-		struct synth_process p = { .os = g->os, .x86 = g->x86 };
+		struct synth_process p = { .os = g->os, .cpu = g->cpu };
 		synth_modules(&p, g->product, g->nnames, g->key);
 		synth_symbols(&p, (const char *const *)g->names, g->nnames, &b);
 		const struct synth_module *m = &p.mods[p.product];
@@ -234,7 +242,7 @@ static void write_file(struct spool_crash *c, const char *name, const void *data
 static void synthesize(struct spool *sp, const struct spec *s, time_t day, uint64_t *rng)
 {
 	struct group *g = &groups[s->group];
-	struct synth_process p = { .os = s->os, .x86 = s->x86, .frames = s->frames,
+	struct synth_process p = { .os = s->os, .cpu = s->cpu, .frames = s->frames,
 	    .nframes = s->nframes, .seed = splitmix(rng), .ncpus = 2 << (splitmix(rng) % 4) };
 	synth_modules(&p, g->product, g->nnames, g->key);
 	p.exc_address = (splitmix(rng) % 4) * 8;

@@ -1,8 +1,8 @@
 /*
  * mdwriter.c: writing a small but complete minidump: system and misc
  * info, a module list with CodeView records, a few threads with stacks,
- * and the exception. The crashing thread's stack holds one 32-byte
- * (x86: 16-byte) frame per requested function, each ending in the return
+ * and the exception. The crashing thread's stack holds one frame per
+ * requested function (four words each), each ending in the return
  * address into the next; the .sym file's CFI says exactly that.
  */
 #include "synth.h"
@@ -11,6 +11,9 @@
 #include <string.h>
 
 #define STACK_SLACK 1024	/* zeroed room above the last frame */
+#define ARM_SP_REG 13
+#define ARM_LR_REG 14
+#define ARM_PC_REG 15
 #define NTHREADS 4
 
 static uint32_t align4(struct buf *b)
@@ -54,7 +57,7 @@ static uint64_t next(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-struct context { uint64_t pc, sp, fp; uint64_t *seed; };
+struct context { uint64_t pc, sp, fp, lr; uint64_t *seed; };
 
 static uint32_t context_x86(struct buf *b, const struct context *c)
 {
@@ -89,20 +92,63 @@ static uint32_t context_amd64(struct buf *b, const struct context *c)
 	return blob(b, ctx, sizeof ctx);
 }
 
+/* ARM: flags, r0-r15, cpsr, then floating point state. */
+static uint32_t context_arm(struct buf *b, const struct context *c)
+{
+	uint8_t ctx[368] = { 0 };
+	uint32_t v = 0x40000002;	/* ARM, integer registers */
+	memcpy(ctx, &v, 4);
+	for (int i = 0; i < 16; i++) {
+		v = i == ARM_SP_REG ? (uint32_t)c->sp : i == ARM_PC_REG ? (uint32_t)c->pc :
+		    i == ARM_LR_REG ? (uint32_t)c->lr : i == 7 ? (uint32_t)c->fp : (uint32_t)next(c->seed);
+		memcpy(ctx + 4 + 4 * i, &v, 4);
+	}
+	v = 0x60000010;
+	memcpy(ctx + 68, &v, 4);
+	return blob(b, ctx, sizeof ctx);
+}
+
+/* ARM64: flags, cpsr, x0-x30, sp, pc, then floating point state. */
+static uint32_t context_arm64(struct buf *b, const struct context *c)
+{
+	uint8_t ctx[912] = { 0 };
+	uint32_t flags = 0x00400003, cpsr = 0x60000000;
+	memcpy(ctx, &flags, 4);
+	memcpy(ctx + 4, &cpsr, 4);
+	for (int i = 0; i < 33; i++) {
+		uint64_t v = i == 31 ? c->sp : i == 32 ? c->pc : i == 29 ? c->fp :
+		    i == 30 ? c->lr : next(c->seed);
+		memcpy(ctx + 8 + 8 * i, &v, 8);
+	}
+	return blob(b, ctx, sizeof ctx);
+}
+
+static uint32_t context_size(enum synth_cpu cpu)
+{
+	static const uint32_t size[] = { [CPU_X86] = 716, [CPU_AMD64] = 1232, [CPU_ARM] = 368, [CPU_ARM64] = 912 };
+	return size[cpu];
+}
+
 static uint32_t context(const struct synth_process *p, struct buf *b, const struct context *c)
 {
-	return p->x86 ? context_x86(b, c) : context_amd64(b, c);
+	switch (p->cpu) {
+	case CPU_X86: return context_x86(b, c);
+	case CPU_ARM: return context_arm(b, c);
+	case CPU_ARM64: return context_arm64(b, c);
+	default: return context_amd64(b, c);
+	}
 }
 
 static uint64_t stack_top(const struct synth_process *p, int thread)
 {
-	return (p->x86 ? 0x00200000ull : 0x00007ffe5e000000ull) + 0x100000ull * thread;
+	return (synth_word(p->cpu) == 4 ? 0x00200000ull : 0x00007ffe5e000000ull) + 0x100000ull * thread;
 }
 
 /* The crashing thread's stack: one frame per function, return addresses chained. */
-static void crash_stack(const struct synth_process *p, struct buf *mem, uint64_t *pc, uint64_t *sp)
+static void crash_stack(const struct synth_process *p, struct buf *mem, uint64_t *pc, uint64_t *sp,
+    uint64_t *lr)
 {
-	int word = p->x86 ? 4 : 8, frame = p->x86 ? 16 : 32;
+	int word = synth_word(p->cpu), frame = 4 * word;
 	size_t size = (size_t)p->nframes * frame + STACK_SLACK;
 	uint8_t *stack = xcalloc(1, size);
 	uint64_t base = p->mods[p->product].base;
@@ -115,6 +161,8 @@ static void crash_stack(const struct synth_process *p, struct buf *mem, uint64_t
 	free(stack);
 	*pc = base + FUNC_BASE + (uint64_t)p->frames[0] * FUNC_SIZE + 0x10;
 	*sp = stack_top(p, 0);
+	/* A link register holds the first return address, as on a real ARM. */
+	*lr = p->nframes > 1 ? base + FUNC_BASE + (uint64_t)p->frames[1] * FUNC_SIZE + 0x20 : 0;
 }
 
 struct thread_rec { uint32_t id; uint64_t stack_start; uint32_t stack_size, stack_rva, ctx_rva, ctx_size; };
@@ -128,20 +176,21 @@ static void write_threads(const struct synth_process *p, struct buf *b, struct t
 		buf_init(&mem);
 		struct context c = { .seed = &seed };
 		if (i == 0) {
-			crash_stack(p, &mem, &c.pc, &c.sp);
+			crash_stack(p, &mem, &c.pc, &c.sp, &c.lr);
 		} else {
 			/* Idle threads: waiting in a system module, nothing on their stacks. */
 			uint8_t zeros[512] = { 0 };
 			buf_append(&mem, zeros, sizeof zeros);
 			c.pc = p->mods[2].base + 0x2000 + 0x40 * i;
 			c.sp = stack_top(p, i);
+			c.lr = p->mods[2].base + 0x3000 + 0x40 * i;
 		}
 		t[i].id = p->pid + (i ? 3 * i + (uint32_t)(next(&seed) % 3) : 0);
 		t[i].stack_start = c.sp;
 		t[i].stack_size = mem.len;
 		t[i].stack_rva = blob(b, mem.data, mem.len);
 		t[i].ctx_rva = context(p, b, &c);
-		t[i].ctx_size = p->x86 ? 716 : 1232;
+		t[i].ctx_size = context_size(p->cpu);
 		if (i == 0) {
 			uint64_t copy_seed = p->seed;
 			c.seed = &copy_seed;
@@ -211,7 +260,8 @@ static uint32_t write_system_info(const struct synth_process *p, struct buf *b)
 	};
 	uint32_t csd = string(b, os[p->os].csd);
 	uint32_t rva = align4(b);
-	put16(b, p->x86 ? 0 : 9);
+	static const uint16_t arch[] = { [CPU_X86] = 0, [CPU_AMD64] = 9, [CPU_ARM] = 5, [CPU_ARM64] = 12 };
+	put16(b, arch[p->cpu]);
 	put16(b, 6);			/* family */
 	put16(b, 0x3a09);		/* model 58, stepping 9 */
 	buf_append(b, (uint8_t[]){ (uint8_t)p->ncpus, 1 }, 2);
@@ -243,7 +293,7 @@ static uint32_t write_exception(const struct synth_process *p, struct buf *b, ui
 	put32(b, 0);
 	for (int i = 0; i < 15; i++)
 		put64(b, i < (int)p->nexc_params ? p->exc_params[i] : 0);
-	put32(b, p->x86 ? 716 : 1232);
+	put32(b, context_size(p->cpu));
 	put32(b, ctx_rva);
 	return rva;
 }

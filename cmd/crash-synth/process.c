@@ -78,13 +78,13 @@ static void set_module(struct synth_process *p, int i, const char *path, uint64_
 void synth_modules(struct synth_process *p, const char *product, uint32_t nfuncs, uint64_t key)
 {
 	const struct os_layout *l = &layouts[p->os];
-	const uint64_t *base = p->x86 ? l->base_x86 : l->base;
+	const uint64_t *base = synth_word(p->cpu) == 4 ? l->base_x86 : l->base;
 	uint64_t product_size = (FUNC_BASE + (uint64_t)nfuncs * FUNC_SIZE + 0x1fff) & ~0xfffull;
 	char *exe = xasprintf("%s%s", l->dir, l->exe), *lib = xasprintf("%s%s", l->dir, product);
 	set_module(p, 0, exe, base[0], 0x80000, key);
 	set_module(p, 1, lib, base[1], product_size, key);
 	set_module(p, 2, l->sys1, base[2], 0x200000, key);
-	set_module(p, 3, p->x86 && l->sys2_x86 ? l->sys2_x86 : l->sys2, base[3], 0x40000, key);
+	set_module(p, 3, synth_word(p->cpu) == 4 && l->sys2_x86 ? l->sys2_x86 : l->sys2, base[3], 0x40000, key);
 	p->nmods = 4;
 	p->product = 1;
 	p->mods[1].has_symbols = true;
@@ -98,7 +98,15 @@ void synth_symbols(const struct synth_process *p, const char *const *names, uint
 	static const char *const os_name[] = { [OS_WINDOWS] = "windows", [OS_MAC] = "mac", [OS_LINUX] = "Linux" };
 	const struct synth_module *m = &p->mods[p->product];
 	buf_reset(b);
-	buf_printf(b, "MODULE %s %s %s %s\n", os_name[p->os], p->x86 ? "x86" : "x86_64",
+	static const char *const arch[] = { [CPU_X86] = "x86", [CPU_AMD64] = "x86_64",
+		[CPU_ARM] = "arm", [CPU_ARM64] = "arm64" };
+	static const char *const cfi[] = {
+		[CPU_X86] = ".cfa: $esp 16 + .ra: .cfa -4 + ^",
+		[CPU_AMD64] = ".cfa: $rsp 32 + .ra: .cfa -8 + ^",
+		[CPU_ARM] = ".cfa: sp 16 + .ra: .cfa -4 + ^",
+		[CPU_ARM64] = ".cfa: sp 32 + .ra: .cfa -8 + ^",
+	};
+	buf_printf(b, "MODULE %s %s %s %s\n", os_name[p->os], arch[p->cpu],
 	    m->debug_id, path_basename(m->debug_file));
 	buf_printf(b, "FILE 0 %s\n", p->os == OS_WINDOWS ? "c:\\builds\\gecko\\synth\\synthetic.cpp" :
 	    "/builds/worker/checkouts/gecko/synth/synthetic.cpp");
@@ -110,8 +118,7 @@ void synth_symbols(const struct synth_process *p, const char *const *names, uint
 	/* Every function's frame: return address in its last word, caller's stack right above. */
 	for (uint32_t i = 0; i < nfuncs; i++)
 		buf_printf(b, "STACK CFI INIT %llx %x %s\n",
-		    (unsigned long long)(FUNC_BASE + (uint64_t)i * FUNC_SIZE), FUNC_SIZE,
-		    p->x86 ? ".cfa: $esp 16 + .ra: .cfa -4 + ^" : ".cfa: $rsp 32 + .ra: .cfa -8 + ^");
+		    (unsigned long long)(FUNC_BASE + (uint64_t)i * FUNC_SIZE), FUNC_SIZE, cfi[p->cpu]);
 }
 
 struct reason {

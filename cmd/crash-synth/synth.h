@@ -12,6 +12,10 @@
 #include "util.h"
 
 enum synth_os { OS_WINDOWS, OS_MAC, OS_LINUX };
+enum synth_cpu { CPU_X86, CPU_AMD64, CPU_ARM, CPU_ARM64 };
+
+/* Pointer size of a CPU: 4 or 8. */
+static inline int synth_word(enum synth_cpu c) { return c == CPU_X86 || c == CPU_ARM ? 4 : 8; }
 
 /* A module of the synthetic process. */
 struct synth_module {
@@ -29,7 +33,7 @@ struct synth_module {
 
 struct synth_process {
 	enum synth_os os;
-	bool x86;
+	enum synth_cpu cpu;
 	struct synth_module mods[4];	/* main executable, product module, two system modules */
 	int nmods;
 	int product;			/* index of the module with symbols */

@@ -33,6 +33,25 @@ for combo in "Windows NT:amd64" "Windows NT:x86" "Windows NT:arm64" "Linux:amd64
 	ok "$os $cpu: other threads idle in a system module" test "$(jq '.thread_count' walk.json)" -ge 3
 done
 
+# The same function names on every OS and CPU in one run: each its own .sym.
+: >all.spec
+for combo in "Windows NT:amd64" "Windows NT:x86" "Windows NT:arm64" "Linux:amd64" "Linux:x86" \
+	"Linux:arm64" "Linux:arm" "Mac OS X:amd64" "Mac OS X:arm64"; do
+	printf '{"frames": ["Same::One()", "Same::Two()", "Same::Three()"], "os": "%s", "cpu": "%s"}\n' \
+		"${combo%%:*}" "${combo#*:}" >>all.spec
+done
+rm -rf spool syms
+crash-synth --out spool --symbols syms <all.spec >all.out 2>/dev/null
+good=0
+for id in $(jq -r .crash_id all.out); do
+	crash-stackwalk --format json "spool/new/$id/upload_file_minidump" syms 2>/dev/null |
+		jq -e '[.crashing_thread.frames[] | select(.trust != "context") | .trust] == ["cfi", "cfi"] and
+			[.crashing_thread.frames[].function] == ["Same::One()", "Same::Two()", "Same::Three()"]' >/dev/null &&
+		good=$((good + 1))
+done
+is "same names on 9 OS and CPU pairs: 9 walks by CFI" "$good" 9
+is "one .sym per OS and CPU" "$(find syms -name '*.sym' | wc -l)" 9
+
 # Reasons, annotations, dates, counts.
 printf '%s\n' '{"count": 3, "frames": ["a", "b"], "os": "Linux", "reason": "SIGABRT", "annotations": {"ProductName": "Thunderbird", "Hang": "1"}}' \
 	'{"count": 2, "frames": ["c"], "os": "Windows NT", "reason": "EXCEPTION_STACK_OVERFLOW"}' >spec2
@@ -75,7 +94,11 @@ like "names the line" "$(cat err)" "stdin:2: .*frames"
 printf '{"frames": ["a"], "os": "Plan 9"}\n' | crash-synth --out s3 --symbols y3 >/dev/null 2>err
 like "an unknown OS is refused" "$(cat err)" "stdin:1: .*os"
 printf '{"frames": ["a"], "reason": "SIGSEGV"}\n' | crash-synth --out s3 --symbols y3 >/dev/null 2>err
-like "a reason of another OS is refused" "$(cat err)" "reason 'SIGSEGV'"
+like "a reason of another OS is refused, naming the line" "$(cat err)" 'stdin:1: "reason"'
+printf '{"frames": ["a"], "module": "../evil.dll"}\n' | crash-synth --out s3 --symbols y3 >/dev/null 2>err
+like "a module path is refused" "$(cat err)" 'stdin:1: "module"'
+echo '{"frames": ["a"]}' | crash-synth --out s3 --symbols y3 --date 2026-11-20x >/dev/null 2>&1
+is "a bad --date: exit 2" "$?" 2
 printf 'not json\n' | crash-synth --out s3 --symbols y3 >/dev/null 2>err
 is "not JSON: exit 1" "$?" 1
 done_testing

@@ -18,7 +18,8 @@ static const struct conf_option options[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static const char usage[] = "[--format json|text|pipe] [--pretty] [--symbols DIR]... DUMP [SYMDIR...]";
+static const char usage[] = "[--format json|text|pipe] [--pretty] [--symbols DIR]... "
+    "[--symbol-cache DIR] DUMP [SYMDIR...]";
 
 int main(int argc, char **argv)
 {
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
 
 	struct minidump *md = minidump_open(args[0]);
 	if (md->status == MD_ERR_OPEN || md->status == MD_ERR_HEADER) {
-		log_err("%s: %s", args[0], md->error);
+		log_err("%s", md->status == MD_ERR_OPEN ? md->error : md->error[0] ? md->error : args[0]);
 		minidump_free(md);
 		return 1;
 	}

@@ -28,7 +28,7 @@ static const struct conf_option options[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static const char usage[] = "--out SPOOL --symbols DIR [--seed N] [--date YYYY-MM-DD] < SPEC.ndjson";
+static const char usage[] = "[--out SPOOL] [--symbols DIR] [--seed N] [--date YYYY-MM-DD] < SPEC.ndjson";
 
 struct spec {
 	json_t *json;
@@ -129,8 +129,17 @@ static bool parse_spec(json_t *j, struct spec *s, const char **err)
 		s->cpu = k;
 	}
 	const char *module = json_string_value(json_object_get(j, "module"));
-	s->product = module && *module && !strpbrk(module, "/\\") ? module : default_product(s->os);
+	if (module && (!*module || strpbrk(module, "/\\\n") || strlen(module) > 100)) {
+		*err = "\"module\" must be a file name, not a path";
+		return false;
+	}
+	s->product = module ? module : default_product(s->os);
 	s->reason = json_string_value(json_object_get(j, "reason"));
+	struct synth_process probe = { .os = s->os, .cpu = s->cpu };
+	if (!synth_exception(&probe, s->reason)) {
+		*err = "\"reason\" is not one crash-synth knows for this OS (see crash-synth(1))";
+		return false;
+	}
 	s->group = find_group(s->os, s->cpu, s->product);
 	s->nframes = json_array_size(frames);
 	s->frames = xcalloc(s->nframes, sizeof *s->frames);
@@ -155,6 +164,9 @@ static void write_symbols(const char *root)
 		struct sha256 h;
 		char hex[65];
 		sha256_init(&h);
+		sha256_update(&h, &g->os, sizeof g->os);
+		sha256_update(&h, &g->cpu, sizeof g->cpu);
+		sha256_update(&h, g->product, strlen(g->product) + 1);
 		for (uint32_t k = 0; k < g->nnames; k++)
 			sha256_update(&h, g->names[k], strlen(g->names[k]) + 1);
 		sha256_hex(&h, hex);
@@ -185,8 +197,10 @@ static time_t parse_date(const char *s)
 		time_t now = time(NULL);
 		gmtime_r(&now, &tm);
 		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	} else if (!strptime(s, "%Y-%m-%d", &tm)) {
-		die(2, "--date %s: expected YYYY-MM-DD", s);
+	} else {
+		const char *end = strptime(s, "%Y-%m-%d", &tm);
+		if (!end || *end)
+			die(2, "--date %s: expected YYYY-MM-DD", s);
 	}
 	return timegm(&tm);
 }
@@ -246,8 +260,7 @@ static void synthesize(struct spool *sp, const struct spec *s, time_t day, uint6
 	    .nframes = s->nframes, .seed = splitmix(rng), .ncpus = 2 << (splitmix(rng) % 4) };
 	synth_modules(&p, g->product, g->nnames, g->key);
 	p.exc_address = (splitmix(rng) % 4) * 8;
-	if (!synth_exception(&p, s->reason))
-		die(1, "reason '%s' is not one crash-synth knows for this OS", s->reason);
+	synth_exception(&p, s->reason);	/* checked when the spec was read */
 	time_t when = day + splitmix(rng) % 86400;
 	uint32_t uptime = 5 + splitmix(rng) % 7200;
 	p.dump_time = when;
@@ -324,7 +337,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nspecs; i++)
 		for (int k = 0; k < specs[i].count; k++, total++)
 			synthesize(sp, &specs[i], day, &rng);
-	log_info("%ld crashes in %s/new, symbols in %s", total, conf_str(c, "out"), conf_str(c, "symbols"));
+	log_info("%ld crash%s in %s/new, symbols in %s", total, total == 1 ? "" : "es",
+	    conf_str(c, "out"), conf_str(c, "symbols"));
 	spool_close(sp);
 	for (int i = 0; i < nspecs; i++) {
 		json_decref(specs[i].json);

@@ -7,6 +7,7 @@
  */
 #include "synth.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,7 +179,7 @@ static void write_threads(const struct synth_process *p, struct buf *b, struct t
 		if (i == 0) {
 			crash_stack(p, &mem, &c.pc, &c.sp, &c.lr);
 		} else {
-			/* Idle threads: waiting in a system module, nothing on their stacks. */
+			/* Idle threads: waiting in a system module, called from it (lr). */
 			uint8_t zeros[512] = { 0 };
 			buf_append(&mem, zeros, sizeof zeros);
 			c.pc = p->mods[2].base + 0x2000 + 0x40 * i;
@@ -256,9 +257,13 @@ static uint32_t write_system_info(const struct synth_process *p, struct buf *b)
 	static const struct { uint32_t major, minor, build, platform; const char *csd; } os[] = {
 		[OS_WINDOWS] = { 10, 0, 19045, 2, "" },
 		[OS_MAC] = { 14, 5, 0, 0x8101, "23F79" },
-		[OS_LINUX] = { 0, 0, 0, 0x8201, "Linux 6.1.0-21-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.90-1 x86_64" },
+		[OS_LINUX] = { 0, 0, 0, 0x8201, NULL },
 	};
-	uint32_t csd = string(b, os[p->os].csd);
+	static const char *const machine[] = { [CPU_X86] = "i686", [CPU_AMD64] = "x86_64",
+		[CPU_ARM] = "armv7l", [CPU_ARM64] = "aarch64" };
+	char uname[160];
+	snprintf(uname, sizeof uname, "Linux 6.1.0-21 #1 SMP PREEMPT_DYNAMIC Debian 6.1.90-1 %s", machine[p->cpu]);
+	uint32_t csd = string(b, p->os == OS_LINUX ? uname : os[p->os].csd);
 	uint32_t rva = align4(b);
 	static const uint16_t arch[] = { [CPU_X86] = 0, [CPU_AMD64] = 9, [CPU_ARM] = 5, [CPU_ARM64] = 12 };
 	put16(b, arch[p->cpu]);

@@ -7,28 +7,29 @@
 #include "minidump.h"
 #include "sha256.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
 
 struct os_layout {
-	const char *dir, *exe, *sys1, *sys2, *sys2_x86;
+	const char *dir, *exe, *sys1, *sys2, *sys1_32, *sys2_32;
 	uint64_t base[4], base_x86[4];
 };
 
 static const struct os_layout layouts[] = {
 	[OS_WINDOWS] = { "C:\\Program Files\\Mozilla Firefox\\", "firefox.exe",
-	    "C:\\Windows\\System32\\ntdll.dll", "C:\\Windows\\System32\\kernel32.dll", NULL,
+	    "C:\\Windows\\System32\\ntdll.dll", "C:\\Windows\\System32\\kernel32.dll", NULL, NULL,
 	    { 0x00007ff6a0a00000ull, 0x00007ffb20000000ull, 0x00007ffc4f000000ull, 0x00007ffc4e000000ull },
 	    { 0x00400000, 0x10000000, 0x77000000, 0x76000000 } },
 	[OS_MAC] = { "/Applications/Firefox.app/Contents/MacOS/", "firefox",
-	    "/usr/lib/system/libsystem_kernel.dylib", "/usr/lib/dyld", NULL,
+	    "/usr/lib/system/libsystem_kernel.dylib", "/usr/lib/dyld", NULL, NULL,
 	    { 0x0000000100000000ull, 0x0000000110000000ull, 0x00007ff812000000ull, 0x00007ff810000000ull },
 	    { 0x00001000, 0x10000000, 0x90000000, 0x8fe00000 } },
 	[OS_LINUX] = { "/usr/lib/firefox/", "firefox",
 	    "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
-	    "/usr/lib/i386-linux-gnu/ld-linux.so.2",
+	    "/usr/lib/i386-linux-gnu/libc.so.6", "/usr/lib/i386-linux-gnu/ld-linux.so.2",
 	    { 0x000055d4c0a00000ull, 0x00007f3a10000000ull, 0x00007f3a2c000000ull, 0x00007f3a2c400000ull },
 	    { 0x56555000, 0xf0000000, 0xf7c00000, 0xf7f00000 } },
 };
@@ -61,7 +62,8 @@ static void set_module(struct synth_process *p, int i, const char *path, uint64_
 	m->code_file = xstrdup(path);
 	const char *name = path_basename(path);
 	if (p->os == OS_WINDOWS) {
-		char *stem = strip_suffix(name, name[strlen(name) - 1] == 'e' ? ".exe" : ".dll");
+		char *stem = strip_suffix(name, tolower((unsigned char)name[strlen(name) - 1]) == 'e' ?
+		    ".exe" : ".dll");
 		m->debug_file = xasprintf("%s.pdb", stem);
 		free(stem);
 	} else if (p->os == OS_MAC) {
@@ -83,8 +85,9 @@ void synth_modules(struct synth_process *p, const char *product, uint32_t nfuncs
 	char *exe = xasprintf("%s%s", l->dir, l->exe), *lib = xasprintf("%s%s", l->dir, product);
 	set_module(p, 0, exe, base[0], 0x80000, key);
 	set_module(p, 1, lib, base[1], product_size, key);
-	set_module(p, 2, l->sys1, base[2], 0x200000, key);
-	set_module(p, 3, synth_word(p->cpu) == 4 && l->sys2_x86 ? l->sys2_x86 : l->sys2, base[3], 0x40000, key);
+	bool narrow = synth_word(p->cpu) == 4 && l->sys1_32;
+	set_module(p, 2, narrow ? l->sys1_32 : l->sys1, base[2], 0x200000, key);
+	set_module(p, 3, narrow ? l->sys2_32 : l->sys2, base[3], 0x40000, key);
 	p->nmods = 4;
 	p->product = 1;
 	p->mods[1].has_symbols = true;

@@ -90,5 +90,7 @@ clean:
 		t/unit/*.test fuzz/*.fuzz .flags t/out
 
 FORCE:
+# Keep objects made through pattern rules; they are not throwaway intermediates.
+.SECONDARY:
 .PHONY: all check fuzz fuzz-build demo bench install clean FORCE
 -include $(wildcard lib/*.d cmd/*/*.d t/unit/*.d)

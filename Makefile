@@ -56,8 +56,9 @@ bin/%: $$(call tool_objs,$$*) lib/libcrash.a
 t/unit/%.test: t/unit/%.o lib/libcrash.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The tests see SANITIZE, so that one that runs make builds the same way.
 check: all
-	prove -j2 t/*.t $(UNIT_BIN)
+	SANITIZE=$(SANITIZE) prove -j2 t/*.t $(UNIT_BIN)
 
 # libFuzzer targets; `make fuzz FUZZ_SECONDS=600` runs each for that long.
 FUZZ_SECONDS ?= 30

@@ -648,7 +648,8 @@ static void parse_all(struct minidump *md)
 	for (uint32_t i = 0; i < n; i++)
 		if (le32(dir + 12 * i) == THREAD_NAME_LIST)
 			parse_thread_names(md, dir + 12 * i + 4);
-	qsort(md->memory, md->nmemory, sizeof *md->memory, by_base);
+	if (md->nmemory > 1)
+		qsort(md->memory, md->nmemory, sizeof *md->memory, by_base);
 	if (!md->nthreads && !md->nmodules && !md->has_exception)
 		set_status(md, MD_ERR_INVALID, "no threads, modules or exception");
 }

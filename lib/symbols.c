@@ -317,21 +317,27 @@ static int cmp_win(const void *a, const void *b)
 	return x->rva < y->rva ? -1 : x->rva > y->rva;
 }
 
+static void sort_vec(struct vec *v, int (*cmp)(const void *, const void *))
+{
+	if (v->n > 1)	/* qsort must not see the NULL of an empty array */
+		qsort(v->data, v->n, v->esize, cmp);
+}
+
 /* Sorts every array into the order lookups expect. */
 static void sort_all(struct builder *b)
 {
 	struct vec *v = b->sec;
 	struct sym_func *f = v[S_FUNCS].data;
 	for (size_t i = 0; i < v[S_FUNCS].n; i++)
-		qsort((struct sym_line *)v[S_LINES].data + f[i].line_first, f[i].line_count,
-		    sizeof(struct sym_line), cmp_addr);
-	/* Stable order for equal addresses: keep the first definition first. */
-	qsort(v[S_FUNCS].data, v[S_FUNCS].n, v[S_FUNCS].esize, cmp_addr);
-	qsort(v[S_PUBLICS].data, v[S_PUBLICS].n, v[S_PUBLICS].esize, cmp_addr);
-	qsort(v[S_CFI].data, v[S_CFI].n, v[S_CFI].esize, cmp_addr);
-	qsort(v[S_WIN].data, v[S_WIN].n, v[S_WIN].esize, cmp_win);
-	qsort(v[S_FILES].data, v[S_FILES].n, v[S_FILES].esize, cmp_id);
-	qsort(v[S_ORIGINS].data, v[S_ORIGINS].n, v[S_ORIGINS].esize, cmp_id);
+		if (f[i].line_count > 1)
+			qsort((struct sym_line *)v[S_LINES].data + f[i].line_first, f[i].line_count,
+			    sizeof(struct sym_line), cmp_addr);
+	sort_vec(&v[S_FUNCS], cmp_addr);
+	sort_vec(&v[S_PUBLICS], cmp_addr);
+	sort_vec(&v[S_CFI], cmp_addr);
+	sort_vec(&v[S_WIN], cmp_win);
+	sort_vec(&v[S_FILES], cmp_id);
+	sort_vec(&v[S_ORIGINS], cmp_id);
 }
 
 static void point_into(struct symfile *sf, const char *block)

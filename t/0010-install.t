@@ -2,7 +2,7 @@
 # make install puts binaries, manual pages and data files under PREFIX in DESTDIR.
 . "$(dirname "$0")/lib/tap.sh"
 cd "$ROOT" || exit 1
-make -s install DESTDIR="$T_TMP/root" PREFIX=/opt/crash >"$T_TMP/log" 2>&1
+make -s install SANITIZE="${SANITIZE:-}" DESTDIR="$T_TMP/root" PREFIX=/opt/crash >"$T_TMP/log" 2>&1
 is "make install succeeds" "$?" 0
 for tool in crash-collect crash-submit crash-stackwalk crash-synth; do
 	ok "$tool installed and runs" "$T_TMP/root/opt/crash/bin/$tool" --version

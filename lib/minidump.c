@@ -21,6 +21,7 @@
 #define MD_VERSION		0xa793u
 #define MAX_STRING_BYTES	65536
 #define MAX_LIST		100000		/* entries of any list */
+#define MAX_ANNOTATIONS		4096		/* Crashpad annotations in all */
 
 enum stream_type {
 	THREAD_LIST = 3, MODULE_LIST = 4, MEMORY_LIST = 5, EXCEPTION = 6,
@@ -413,7 +414,8 @@ static void add_memory(struct minidump *md, struct md_memory m)
 {
 	if (!m.data || !m.size)
 		return;
-	md->memory = xrealloc(md->memory, (md->nmemory + 1) * sizeof *md->memory);
+	if ((md->nmemory & (md->nmemory - 1)) == 0)	/* grow at powers of two */
+		md->memory = xrealloc(md->memory, (md->nmemory ? 2 * md->nmemory : 1) * sizeof *md->memory);
 	md->memory[md->nmemory++] = m;
 }
 
@@ -532,16 +534,34 @@ static void parse_breakpad_info(struct minidump *md, const uint8_t *loc)
 	md->requesting_thread_id = le32(p + 8);
 }
 
+struct id_index { uint32_t id, index; };
+
+static int by_id(const void *a, const void *b)
+{
+	const struct id_index *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static void parse_thread_names(struct minidump *md, const uint8_t *loc)
 {
 	uint32_t n;
 	const uint8_t *p = list_entries(md, loc, 12, "thread names", &n);
-	for (uint32_t i = 0; p && i < n; i++, p += 12) {
+	if (!p || !md->nthreads)
+		return;
+	/* Thread IDs sorted, so that many names cost n log n, not n squared. */
+	struct id_index *ids = xcalloc(md->nthreads, sizeof *ids);
+	for (uint32_t k = 0; k < md->nthreads; k++)
+		ids[k] = (struct id_index){ md->threads[k].id, k };
+	qsort(ids, md->nthreads, sizeof *ids, by_id);
+	for (uint32_t i = 0; i < n; i++, p += 12) {
+		struct id_index key = { le32(p), 0 };
+		const struct id_index *hit = bsearch(&key, ids, md->nthreads, sizeof *ids, by_id);
 		uint64_t rva = le64(p + 4);
-		for (uint32_t k = 0; k < md->nthreads; k++)
-			if (md->threads[k].id == le32(p) && !md->threads[k].name && rva < UINT32_MAX)
-				md->threads[k].name = read_string(md, (uint32_t)rva);
+		struct md_thread *t = hit ? &md->threads[hit->index] : NULL;
+		if (t && !t->name && rva < UINT32_MAX)
+			t->name = read_string(md, (uint32_t)rva);
 	}
+	free(ids);
 }
 
 /* A text stream as a NUL-terminated copy. */
@@ -562,14 +582,17 @@ static void add_annotations(struct minidump *md, uint32_t module, const uint8_t 
 	if (!le32(loc))
 		return;
 	const uint8_t *p = list_entries(md, loc, 8, "crashpad annotations", &n);
-	for (uint32_t i = 0; p && i < n; i++, p += 8) {
+	/* Module links may all point at one huge list: bound the total. */
+	for (uint32_t i = 0; p && i < n && md->nannotations < MAX_ANNOTATIONS; i++, p += 8) {
 		char *key = read_utf8(md, le32(p)), *value = read_utf8(md, le32(p + 4));
 		if (!key || !value) {
 			free(key);
 			free(value);
 			continue;
 		}
-		md->annotations = xrealloc(md->annotations, (md->nannotations + 1) * sizeof *md->annotations);
+		if ((md->nannotations & (md->nannotations - 1)) == 0)	/* grow at powers of two */
+			md->annotations = xrealloc(md->annotations,
+			    (md->nannotations ? 2 * md->nannotations : 1) * sizeof *md->annotations);
 		md->annotations[md->nannotations++] = (struct md_annotation){ module, key, value };
 	}
 }

@@ -1,0 +1,266 @@
+/*
+ * crash-move: moves complete crashes from a collector's spool into crash
+ * storage. A crash leaves the spool only after the store has acknowledged
+ * every one of its objects; the raw crash is written last, so a crash
+ * whose raw crash is in the store is whole. One NDJSON line per crash
+ * moved goes to stdout, ready for crash-process; deferred crashes are
+ * stored but not printed.
+ */
+#include "conf.h"
+#include "crashid.h"
+#include "fileio.h"
+#include "store.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <poll.h>
+#include <unistd.h>
+
+static const struct conf_option options[] = {
+	{ "spool", CONF_STR, "spool", "DIR", "the collector's spool" },
+	{ "to", CONF_STR, "store", "STORE", "the crash store (fs:PATH or a path)" },
+	{ "follow", CONF_BOOL, "no", NULL, "keep watching the spool for new crashes" },
+	{ "retry", CONF_INT, "5", "SECONDS", "with --follow: wait before retrying a failed store" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const char usage[] = "--spool DIR --to STORE [--follow]";
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+struct crash_dir {
+	const char *id;
+	char *path;
+	json_t *raw;
+	json_t *names;		/* dump names */
+	long long bytes;
+};
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Reads a crash directory: its raw crash and the names of its dumps. */
+static int load_crash(struct crash_dir *c)
+{
+	char *raw_path = xasprintf("%s/raw_crash.json", c->path);
+	json_error_t jerr;
+	c->raw = json_load_file(raw_path, 0, &jerr);
+	free(raw_path);
+	if (!json_is_object(c->raw)) {
+		log_err("%s: raw_crash.json: %s", c->id, c->raw ? "not an object" : jerr.text);
+		return -1;
+	}
+	struct dirent **ents;
+	int n = scandir(c->path, &ents, NULL, by_name);
+	if (n < 0) {
+		log_err("%s: %s", c->id, strerror(errno));
+		return -1;
+	}
+	c->names = json_array();
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		char *p = xasprintf("%s/%s", c->path, name);
+		struct stat st;
+		if (name[0] != '.' && strcmp(name, "raw_crash.json") && stat(p, &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			json_array_append_new(c->names, json_string(name));
+			c->bytes += st.st_size;
+		}
+		free(p);
+		free(ents[i]);
+	}
+	free(ents);
+	return 0;
+}
+
+/* Writes every object of the crash, the raw crash last. */
+static int store_crash(struct store *st, struct crash_dir *c, const char *date)
+{
+	size_t i;
+	json_t *name;
+	json_array_foreach(c->names, i, name) {
+		char *key = store_dump_key(json_string_value(name), c->id);
+		char *path = xasprintf("%s/%s", c->path, json_string_value(name));
+		int r = store_put_file(st, key, path);
+		free(path);
+		free(key);
+		if (r < 0)
+			return -1;
+	}
+	char *names = json_dumps(c->names, JSON_COMPACT);
+	char *key = xasprintf("v1/dump_names/%s", c->id);
+	int r = store_put(st, key, names, strlen(names));
+	free(key);
+	free(names);
+	if (r < 0)
+		return -1;
+	char *raw = json_dumps(c->raw, JSON_COMPACT | JSON_SORT_KEYS);
+	key = xasprintf("v1/raw_crash/%s/%s", date, c->id);
+	r = store_put(st, key, raw, strlen(raw));
+	c->bytes += strlen(raw);
+	free(key);
+	free(raw);
+	return r;
+}
+
+static bool deferred(const struct crash_dir *c)
+{
+	const char *result = json_string_value(json_object_get(json_object_get(c->raw, "metadata"),
+	    "throttle_result"));
+	return crashid_throttle(c->id) == THROTTLE_DIGIT_DEFER || (result && !strcmp(result, "defer"));
+}
+
+static void print_moved(const struct crash_dir *c, const char *date)
+{
+	const char *result = json_string_value(json_object_get(json_object_get(c->raw, "metadata"),
+	    "throttle_result"));
+	json_t *line = json_pack("{s:s, s:s, s:O, s:I, s:s}", "crash_id", c->id, "date", date,
+	    "dump_names", c->names, "bytes", (json_int_t)c->bytes,
+	    "throttle_result", result ? result : "accept");
+	char *text = json_dumps(line, JSON_COMPACT);
+	puts(text);
+	fflush(stdout);
+	free(text);
+	json_decref(line);
+}
+
+/* Moves one crash; -1 when the store failed (the crash stays in the spool). */
+static int move_one(struct store *st, int newfd, const char *spool, const char *id, bool *bad)
+{
+	struct crash_dir c = { .id = id };
+	c.path = xasprintf("%s/new/%s", spool, id);
+	int r = 0;
+	if (!crashid_valid(id)) {
+		log_err("%s: not a crash ID; left in the spool", id);
+		*bad = true;
+	} else if (load_crash(&c) < 0) {
+		*bad = true;
+	} else {
+		char date[9];
+		crashid_date(id, date);
+		if (store_crash(st, &c, date) < 0) {
+			log_err("%s: store write failed: %s; left in the spool", id, strerror(errno));
+			r = -1;
+		} else if (rm_rf_at(newfd, id) < 0) {
+			log_err("%s: stored, but not removed from the spool: %s", id, strerror(errno));
+			*bad = true;
+		} else if (!deferred(&c)) {
+			print_moved(&c, date);
+		}
+	}
+	json_decref(c.raw);
+	json_decref(c.names);
+	free(c.path);
+	return r;
+}
+
+/* One pass over new/: 0 when everything moved, -1 when the store failed. */
+static int move_all(struct store *st, const char *spool, int newfd, bool *bad, long *moved)
+{
+	char *dir = xasprintf("%s/new", spool);
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, by_name);
+	free(dir);
+	if (n < 0) {
+		log_err("%s/new: %s", spool, strerror(errno));
+		*bad = true;
+		return 0;
+	}
+	int r = 0;
+	for (int i = 0; i < n; i++) {
+		if (r == 0 && !stopping && ents[i]->d_name[0] != '.') {
+			r = move_one(st, newfd, spool, ents[i]->d_name, bad);
+			*moved += r == 0;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return r;
+}
+
+/* Waits up to ms for something to appear in new/ (inotify), or for a signal. */
+static void wait_for_crashes(int ifd, int ms)
+{
+	struct pollfd p = { .fd = ifd, .events = POLLIN };
+	if (ifd < 0 || poll(&p, 1, ms) <= 0)
+		return;
+	char buf[4096];
+	while (read(ifd, buf, sizeof buf) > 0)
+		;
+}
+
+int main(int argc, char **argv)
+{
+	progname = "crash-move";
+	char **rest;
+	int nrest;
+	struct conf *c = conf_load(options, usage, argc, argv, &rest, &nrest);
+	if (nrest)
+		die(2, "unexpected argument '%s'", rest[0]);
+	free(rest);
+	const char *spool = conf_str(c, "spool");
+	char *err;
+	struct store *st = store_open(conf_str(c, "to"), &err);
+	if (!st)
+		die(1, "%s", err);
+	char *newdir = xasprintf("%s/new", spool), *lock = xasprintf("%s/.move.lock", spool);
+	int newfd = open(newdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (newfd < 0)
+		die(1, "%s: %s", newdir, strerror(errno));
+	if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) < 0)
+		die(1, "%s: another crash-move is working on this spool", spool);
+	bool follow = conf_bool(c, "follow"), bad = false;
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	int ifd = -1;
+	if (follow) {
+		ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (ifd >= 0 && inotify_add_watch(ifd, newdir, IN_MOVED_TO | IN_CREATE) < 0) {
+			close(ifd);
+			ifd = -1;
+		}
+	}
+	long moved = 0;
+	int status = 0;
+	do {
+		if (move_all(st, spool, newfd, &bad, &moved) < 0) {
+			status = 1;
+			if (follow && !stopping)
+				sleep(conf_int(c, "retry"));	/* the store is down: try again later */
+			continue;
+		}
+		if (follow && !stopping)
+			wait_for_crashes(ifd, 5000);	/* and a periodic pass, in case of missed events */
+	} while (follow && !stopping);
+	log_info("moved %ld crash%s to %s", moved, moved == 1 ? "" : "es", store_spec(st));
+	if (bad)
+		status = 1;
+	if (ifd >= 0)
+		close(ifd);
+	close(newfd);
+	close(lockfd);
+	free(newdir);
+	free(lock);
+	store_close(st);
+	conf_free(c);
+	return follow && stopping && !bad ? 0 : status;
+}

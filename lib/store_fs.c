@@ -1,0 +1,248 @@
+/*
+ * store_fs.c: the directory backend of the crash store. A key is a path
+ * below the root; objects are written to a temporary name, fsynced and
+ * renamed, and their directory is fsynced, so a reader sees an object
+ * whole or not at all.
+ */
+#include "store.h"
+#include "fileio.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct store {
+	char *spec;
+	char *root;
+};
+
+/* Keys are relative paths of safe components: no "..", no empty parts. */
+static bool valid_key(const char *key)
+{
+	if (!*key || *key == '/' || strlen(key) > 1024)
+		return false;
+	for (const char *p = key; *p; ) {
+		size_t n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+struct store *store_open(const char *spec, char **err)
+{
+	const char *path = spec;
+	if (!strncmp(spec, "fs:", 3))
+		path = spec + 3;
+	else if (strstr(spec, "://")) {
+		*err = xasprintf("%s: unsupported store (this build has fs: only)", spec);
+		return NULL;
+	}
+	if (!*path) {
+		*err = xasprintf("%s: empty path", spec);
+		return NULL;
+	}
+	if (mkdir_p(path, 0755) < 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct store *s = xcalloc(1, sizeof *s);
+	s->spec = xstrdup(spec);
+	s->root = xstrdup(path);
+	return s;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	free(s->spec);
+	free(s->root);
+	free(s);
+}
+
+const char *store_spec(const struct store *s)
+{
+	return s->spec;
+}
+
+/* The object's path, its parent directory created. */
+static char *object_path(struct store *s, const char *key, bool create_parent)
+{
+	if (!valid_key(key)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	char *path = xasprintf("%s/%s", s->root, key);
+	if (create_parent) {
+		char *dir = xstrdup(path);
+		*strrchr(dir, '/') = 0;
+		int r = mkdir_p(dir, 0755);
+		free(dir);
+		if (r < 0) {
+			int saved = errno;
+			free(path);
+			errno = saved;
+			return NULL;
+		}
+	}
+	return path;
+}
+
+int store_put(struct store *s, const char *key, const void *data, size_t len)
+{
+	char *path = object_path(s, key, true);
+	if (!path)
+		return -1;
+	int r = atomic_write(path, data, len);
+	int saved = errno;
+	free(path);
+	errno = saved;
+	return r;
+}
+
+int store_put_file(struct store *s, const char *key, const char *src)
+{
+	char *path = object_path(s, key, true);
+	if (!path)
+		return -1;
+	char *tmp = xasprintf("%s.tmp%ld", path, (long)getpid());
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r = in < 0 || out < 0 ? -1 : 0;
+	char buf[1 << 16];
+	ssize_t n;
+	while (r == 0 && (n = read(in, buf, sizeof buf)) != 0)
+		if (n < 0 ? errno != EINTR : write_all(out, buf, n) < 0)
+			r = -1;
+	if (r == 0 && fsync(out) < 0)
+		r = -1;
+	int saved = errno;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0 && r == 0) {
+		r = -1;
+		saved = errno;
+	}
+	if (r == 0 && rename(tmp, path) < 0) {
+		r = -1;
+		saved = errno;
+	}
+	if (r == 0) {
+		*strrchr(tmp, '/') = 0;
+		if (fsync_dir(tmp) < 0) {
+			r = -1;
+			saved = errno;
+		}
+	} else {
+		unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+	errno = saved;
+	return r;
+}
+
+char *store_get(struct store *s, const char *key, size_t max, size_t *len)
+{
+	char *path = object_path(s, key, false);
+	if (!path)
+		return NULL;
+	char *data = read_file(path, max, len);
+	int saved = errno;
+	free(path);
+	errno = saved;
+	return data;
+}
+
+long long store_size(struct store *s, const char *key)
+{
+	char *path = object_path(s, key, false);
+	struct stat st;
+	if (!path)
+		return -1;
+	int r = stat(path, &st);
+	free(path);
+	if (r < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return st.st_size;
+}
+
+int store_delete(struct store *s, const char *key)
+{
+	char *path = object_path(s, key, false);
+	if (!path)
+		return -1;
+	int r = unlink(path);
+	if (r < 0 && errno == ENOENT)
+		r = 0;
+	free(path);
+	return r;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Depth-first walk of dir (the key prefix so far) in name order. */
+static int walk(struct store *s, const char *key_dir, const char *prefix,
+    int (*fn)(void *, const char *, long long), void *ctx)
+{
+	char *path = *key_dir ? xasprintf("%s/%s", s->root, key_dir) : xstrdup(s->root);
+	struct dirent **ents;
+	int n = scandir(path, &ents, NULL, by_name);
+	free(path);
+	if (n < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	int stop = 0;
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		if (!stop && name[0] != '.' && !strstr(name, ".tmp")) {
+			char *key = *key_dir ? xasprintf("%s/%s", key_dir, name) : xstrdup(name);
+			size_t kl = strlen(key), pl = strlen(prefix);
+			/* Descend while the key could still lead under the prefix. */
+			if (!strncmp(key, prefix, kl < pl ? kl : pl)) {
+				char *full = xasprintf("%s/%s", s->root, key);
+				struct stat st;
+				if (stat(full, &st) == 0) {
+					if (S_ISDIR(st.st_mode))
+						stop = walk(s, key, prefix, fn, ctx);
+					else if (S_ISREG(st.st_mode) && kl >= pl)
+						stop = fn(ctx, key, st.st_size);
+				}
+				free(full);
+			}
+			free(key);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return stop;
+}
+
+int store_list(struct store *s, const char *prefix,
+    int (*fn)(void *ctx, const char *key, long long size), void *ctx)
+{
+	return walk(s, "", prefix, fn, ctx) < 0 ? -1 : 0;
+}
+
+char *store_dump_key(const char *dump_name, const char *crash_id)
+{
+	if (!strcmp(dump_name, "upload_file_minidump"))
+		return xasprintf("v1/dump/%s", crash_id);
+	return xasprintf("v1/%s/%s", dump_name, crash_id);
+}

@@ -1,0 +1,62 @@
+#!/bin/sh
+# crash-move: spool -> directory store in Socorro's layout; deferred crashes
+# stored but not printed; a failing store loses nothing; --follow.
+. "$(dirname "$0")/lib/tap.sh"
+cd "$T_TMP" || exit 1
+
+printf 'hangs Hang present defer\nall * accept\n' >rules
+start_collector "$T_TMP/spool" --throttle "$T_TMP/rules" || exit 1
+printf '%s\n' '{"count": 3, "frames": ["f", "g"], "os": "Linux"}' \
+	'{"count": 2, "frames": ["h"], "os": "Windows NT", "annotations": {"Hang": "1"}}' >spec
+crash-synth --out synth --symbols syms <spec >/dev/null 2>&1
+crash-submit --url "$COLLECT_URL/submit" synth >submitted 2>/dev/null
+echo '{"count": 4, "frames": ["p"], "os": "Linux"}' | crash-synth --out plain --symbols syms >/dev/null 2>&1
+is "five crashes collected" "$(spool_count spool new)" 5
+
+crash-move --spool spool --to fs:store >moved 2>err
+is "crash-move exits 0" "$?" 0
+is "three lines printed (the deferred two are not)" "$(wc -l <moved)" 3
+is "the spool is empty" "$(spool_count spool new)" 0
+is "five raw crashes stored" "$(find store/v1/raw_crash -type f | wc -l)" 5
+is "five dumps stored" "$(find store/v1/dump -type f | wc -l)" 5
+id=$(jq -r .crash_id moved | head -1)
+date=$(jq -r .date moved | head -1)
+is "raw crash under its date" "$(jq -r .uuid "store/v1/raw_crash/$date/$id")" "$id"
+is "dump names stored" "$(cat "store/v1/dump_names/$id")" '["upload_file_minidump"]'
+is "the dump is intact" "$(sha256sum "store/v1/dump/$id" | cut -d' ' -f1)" \
+	"$(jq -r '.metadata.dump_checksums.upload_file_minidump' "store/v1/raw_crash/$date/$id")"
+is "the line names the dumps and the throttle result" "$(jq -c '[.dump_names, .throttle_result]' moved | sort -u)" '[["upload_file_minidump"],"accept"]'
+ok "bytes counted" test "$(jq -r .bytes moved | head -1)" -gt 1000
+deferred=$(grep -rl '"throttle_result":"defer"' store/v1/raw_crash | wc -l)
+is "the deferred crashes are in the store" "$deferred" 2
+
+# A store that fails midway: the crash stays in the spool, nothing is lost.
+crash-submit --url "$COLLECT_URL/submit" --count 2 plain >/dev/null 2>&1
+mkdir -p broken/v1 && : >broken/v1/dump	# a file where a directory must go
+crash-move --spool spool --to broken >moved2 2>err2
+is "store failure: exit 1" "$?" 1
+like "says which crash and why" "$(cat err2)" "store write failed: .*left in the spool"
+is "store failure: both crashes still in the spool" "$(spool_count spool new)" 2
+is "store failure: nothing printed" "$(wc -l <moved2)" 0
+rm broken/v1/dump
+crash-move --spool spool --to broken >moved3 2>/dev/null
+is "once the store works again, they move" "$(wc -l <moved3) $(spool_count spool new)" "2 0"
+crash-move --spool spool --to "fs:$T_TMP/spec/x" 2>err4
+is "a store that cannot be opened: exit 1" "$?" 1
+
+# --follow moves crashes as they arrive, and stops on SIGTERM.
+crash-move --spool spool --to store --follow >followed 2>/dev/null &
+MOVER=$!
+T_PIDS="$T_PIDS $MOVER"
+sleep 0.3
+crash-move --spool spool --to store 2>err5
+like "a second mover on the same spool is refused" "$(cat err5)" "another crash-move"
+crash-submit --url "$COLLECT_URL/submit" --count 4 plain >/dev/null 2>&1
+i=0
+while [ "$(wc -l <followed)" -lt 4 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+is "--follow moved the new crashes" "$(wc -l <followed)" 4
+kill -TERM $MOVER
+wait $MOVER
+is "--follow exits 0 on SIGTERM" "$?" 0
+stop_collector
+done_testing

@@ -138,7 +138,13 @@ static bool plausible_instruction(struct resolver *r, uint64_t a)
 bool stackwalk_scan(struct walker *w, uint64_t start, bool context_frame,
     int word_size, uint64_t *found_at, uint64_t *found_ip)
 {
-	int words = context_frame ? SCAN_WORDS_CONTEXT : SCAN_WORDS;
+	return stackwalk_scan_words(w, start, context_frame ? SCAN_WORDS_CONTEXT : SCAN_WORDS,
+	    word_size, found_at, found_ip);
+}
+
+bool stackwalk_scan_words(struct walker *w, uint64_t start, int words, int word_size,
+    uint64_t *found_at, uint64_t *found_ip)
+{
 	for (int i = 0; i <= words; i++) {
 		uint64_t at = start + (uint64_t)i * word_size, ip;
 		if (!stackwalk_read(w, at, word_size, &ip))

@@ -92,6 +92,9 @@ bool stackwalk_arm_caller(struct walker *w, const struct frame *frames, int n,
 uint64_t context_pc(const struct md_context *ctx);
 bool stackwalk_scan(struct walker *w, uint64_t start, bool context_frame,
     int word_size, uint64_t *found_at, uint64_t *found_ip);
+/* The same over words + 1 slots from start. */
+bool stackwalk_scan_words(struct walker *w, uint64_t start, int words, int word_size,
+    uint64_t *found_at, uint64_t *found_ip);
 bool stackwalk_cfi(struct walker *w, const struct frame *callee,
     const char *const *names, int nregs, uint64_t callee_saves,
     int sp_reg, int pc_reg, int word_size, struct md_context *caller);

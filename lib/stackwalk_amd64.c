@@ -54,24 +54,14 @@ static bool by_frame_pointer(struct walker *w, const struct frame *callee, struc
 /* Windows: the context frame may be a leaf that pushed nothing. */
 static bool by_leaf_return(struct walker *w, const struct frame *callee, struct frame *caller)
 {
-	uint64_t rsp = callee->ctx.reg[AMD64_RSP];
-	for (int i = 0; i <= 1; i++) {
-		uint64_t at = rsp + 8 * i, ip;
-		if (!stackwalk_read(w, at, 8, &ip))
-			return false;
-		struct frame probe = { .instruction = ip - 1 };
-		resolver_fill(w->r, &probe);
-		if (probe.module < 0)
-			continue;
-		if (!w->r->no_symbols && resolver_symbols(w->r, probe.module) && !probe.function)
-			continue;
-		caller->ctx = callee->ctx;
-		caller->ctx.reg[AMD64_RIP] = ip;
-		caller->ctx.reg[AMD64_RSP] = at + 8;
-		caller->trust = TRUST_LEAF;
-		return true;
-	}
-	return false;
+	uint64_t at, ip;
+	if (!stackwalk_scan_words(w, callee->ctx.reg[AMD64_RSP], 1, 8, &at, &ip))
+		return false;
+	caller->ctx = callee->ctx;
+	caller->ctx.reg[AMD64_RIP] = ip;
+	caller->ctx.reg[AMD64_RSP] = at + 8;
+	caller->trust = TRUST_LEAF;
+	return true;
 }
 
 static bool by_scan(struct walker *w, const struct frame *callee, bool context_frame,

@@ -60,24 +60,9 @@ static bool read32(void *ctx, uint64_t addr, uint64_t *v)
 	return stackwalk_read(ctx, addr, 4, v);
 }
 
-/* Breakpad's ScanForReturnAddress with an explicit number of words. */
 static bool scan_words(struct walker *w, uint64_t start, int words, uint64_t *at, uint64_t *ip)
 {
-	for (int i = 0; i <= words; i++) {
-		uint64_t loc = start + 4 * (uint64_t)i, v;
-		if (!stackwalk_read(w, loc, 4, &v))
-			return false;
-		struct frame probe = { .instruction = v - 1 };
-		resolver_fill(w->r, &probe);
-		if (probe.module < 0)
-			continue;
-		if (!w->r->no_symbols && resolver_symbols(w->r, probe.module) && !probe.function)
-			continue;
-		*at = loc;
-		*ip = v;
-		return true;
-	}
-	return false;
+	return stackwalk_scan_words(w, start, words, 4, at, ip);
 }
 
 /* The synthetic program for FPO records, which carry none. */

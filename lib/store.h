@@ -7,7 +7,8 @@
  *   v1/dump/<id>                   the main minidump (upload_file_minidump)
  *   v1/<dumpname>/<id>             every other dump
  *   v1/processed_crash/<id>        the processed crash (JSON)
- * A spec names the backend: "fs:PATH" or a bare path (a directory tree).
+ * A spec names the backend: "fs:PATH" or a bare path (a directory tree),
+ * or "s3://BUCKET[/PREFIX]" (S3-compatible object storage, see store_s3.c).
  */
 #ifndef CRASH_STORE_H
 #define CRASH_STORE_H

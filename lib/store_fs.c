@@ -1,10 +1,10 @@
 /*
- * store_fs.c: the directory backend of the crash store. A key is a path
+ * store_fs.c: the directory backend of the crash store ("fs:PATH"). A key is a path
  * below the root; objects are written to a temporary name, fsynced and
  * renamed, and their directory is fsynced, so a reader sees an object
  * whole or not at all.
  */
-#include "store.h"
+#include "store_impl.h"
 #include "fileio.h"
 #include "util.h"
 
@@ -17,13 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct store {
-	char *spec;
+struct fs_store {
 	char *root;
 };
 
-/* Keys are relative paths of safe components: no "..", no empty parts. */
-static bool valid_key(const char *key)
+bool store_valid_key(const char *key)
 {
 	if (!*key || *key == '/' || strlen(key) > 1024)
 		return false;
@@ -38,47 +36,32 @@ static bool valid_key(const char *key)
 	return true;
 }
 
-struct store *store_open(const char *spec, char **err)
+void *store_fs_open(const char *path, char **err)
 {
-	const char *path = spec;
-	if (!strncmp(spec, "fs:", 3))
-		path = spec + 3;
-	else if (strstr(spec, "://")) {
-		*err = xasprintf("%s: unsupported store (this build has fs: only)", spec);
-		return NULL;
-	}
 	if (!*path) {
-		*err = xasprintf("%s: empty path", spec);
+		*err = xstrdup("empty path");
 		return NULL;
 	}
 	if (mkdir_p(path, 0755) < 0) {
 		*err = xasprintf("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	struct store *s = xcalloc(1, sizeof *s);
-	s->spec = xstrdup(spec);
+	struct fs_store *s = xcalloc(1, sizeof *s);
 	s->root = xstrdup(path);
 	return s;
 }
 
-void store_close(struct store *s)
+static void fs_close(void *impl)
 {
-	if (!s)
-		return;
-	free(s->spec);
+	struct fs_store *s = impl;
 	free(s->root);
 	free(s);
 }
 
-const char *store_spec(const struct store *s)
-{
-	return s->spec;
-}
-
 /* The object's path, its parent directory created. */
-static char *object_path(struct store *s, const char *key, bool create_parent)
+static char *object_path(struct fs_store *s, const char *key, bool create_parent)
 {
-	if (!valid_key(key)) {
+	if (!store_valid_key(key)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -98,8 +81,9 @@ static char *object_path(struct store *s, const char *key, bool create_parent)
 	return path;
 }
 
-int store_put(struct store *s, const char *key, const void *data, size_t len)
+static int fs_put(void *impl, const char *key, const void *data, size_t len)
 {
+	struct fs_store *s = impl;
 	char *path = object_path(s, key, true);
 	if (!path)
 		return -1;
@@ -110,8 +94,9 @@ int store_put(struct store *s, const char *key, const void *data, size_t len)
 	return r;
 }
 
-int store_put_file(struct store *s, const char *key, const char *src)
+static int fs_put_file(void *impl, const char *key, const char *src)
 {
+	struct fs_store *s = impl;
 	char *path = object_path(s, key, true);
 	if (!path)
 		return -1;
@@ -152,8 +137,9 @@ int store_put_file(struct store *s, const char *key, const char *src)
 	return r;
 }
 
-char *store_get(struct store *s, const char *key, size_t max, size_t *len)
+static char *fs_get(void *impl, const char *key, size_t max, size_t *len)
 {
+	struct fs_store *s = impl;
 	char *path = object_path(s, key, false);
 	if (!path)
 		return NULL;
@@ -164,8 +150,9 @@ char *store_get(struct store *s, const char *key, size_t max, size_t *len)
 	return data;
 }
 
-long long store_size(struct store *s, const char *key)
+static long long fs_size(void *impl, const char *key)
 {
+	struct fs_store *s = impl;
 	char *path = object_path(s, key, false);
 	struct stat st;
 	if (!path)
@@ -181,8 +168,9 @@ long long store_size(struct store *s, const char *key)
 	return st.st_size;
 }
 
-int store_delete(struct store *s, const char *key)
+static int fs_delete(void *impl, const char *key)
 {
+	struct fs_store *s = impl;
 	char *path = object_path(s, key, false);
 	if (!path)
 		return -1;
@@ -199,7 +187,7 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 }
 
 /* Depth-first walk of dir (the key prefix so far) in name order. */
-static int walk(struct store *s, const char *key_dir, const char *prefix,
+static int walk(struct fs_store *s, const char *key_dir, const char *prefix,
     int (*fn)(void *, const char *, long long), void *ctx)
 {
 	char *path = *key_dir ? xasprintf("%s/%s", s->root, key_dir) : xstrdup(s->root);
@@ -234,15 +222,12 @@ static int walk(struct store *s, const char *key_dir, const char *prefix,
 	return stop;
 }
 
-int store_list(struct store *s, const char *prefix,
+static int fs_list(void *impl, const char *prefix,
     int (*fn)(void *ctx, const char *key, long long size), void *ctx)
 {
-	return walk(s, "", prefix, fn, ctx) < 0 ? -1 : 0;
+	return walk(impl, "", prefix, fn, ctx) < 0 ? -1 : 0;
 }
 
-char *store_dump_key(const char *dump_name, const char *crash_id)
-{
-	if (!strcmp(dump_name, "upload_file_minidump"))
-		return xasprintf("v1/dump/%s", crash_id);
-	return xasprintf("v1/%s/%s", dump_name, crash_id);
-}
+const struct store_ops store_fs_ops = {
+	fs_put, fs_put_file, fs_get, fs_size, fs_delete, fs_list, fs_close,
+};

@@ -79,7 +79,8 @@ wait_for_file() {
 # sets COLLECT_PID, COLLECT_URL (the base URL) and COLLECT_LOG.
 start_collector() {
 	spool=$1; shift
-	portfile=$T_TMP/port.$$.$RANDOM
+	T_SEQ=$((${T_SEQ:-0} + 1))	# sh has no $RANDOM
+	portfile=$T_TMP/port.$T_SEQ
 	COLLECT_LOG=$T_TMP/collect.log
 	crash-collect --listen 127.0.0.1:0 --spool "$spool" --port-file "$portfile" "$@" \
 		2>>"$COLLECT_LOG" &
@@ -120,4 +121,38 @@ crash_complete() {
 	else
 		"$ROOT/t/lib/check-crashes" "$spool"
 	fi
+}
+
+# start_s3 DATADIR: an S3-compatible server (s3rver) on a free loopback
+# port, with a bucket "crashes"; sets S3_PID and the AWS_* variables the
+# store reads. Returns 1 when s3rver is not installed (scripts/install-deps).
+start_s3() {
+	s3rver=$ROOT/.deps/node_modules/.bin/s3rver
+	[ -x "$s3rver" ] || return 1
+	mkdir -p "$1"
+	T_SEQ=$((${T_SEQ:-0} + 1))
+	S3_LOG=$T_TMP/s3rver.$T_SEQ.log
+	"$s3rver" -d "$1" -p 0 --address 127.0.0.1 --configure-bucket crashes --silent >"$S3_LOG" 2>&1 &
+	S3_PID=$!
+	T_PIDS="$T_PIDS $S3_PID"
+	i=0
+	until grep -q 'listening on' "$S3_LOG" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { cat "$S3_LOG" >&2; return 1; }
+		sleep 0.05
+	done
+	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+	export AWS_ENDPOINT_URL="http://127.0.0.1:$(grep -o 'listening on .*' "$S3_LOG" | grep -o '[0-9]*$')"
+	# Listening is announced a moment before connections are taken.
+	i=0
+	until curl -s -o /dev/null "$AWS_ENDPOINT_URL/"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || return 1
+		sleep 0.05
+	done
+}
+
+stop_s3() {
+	kill "$S3_PID" 2>/dev/null
+	wait "$S3_PID" 2>/dev/null
 }

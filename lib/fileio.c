@@ -117,6 +117,30 @@ int mkdir_p(const char *path, mode_t mode)
 	return r;
 }
 
+int mkdir_p_durable(const char *path, mode_t mode)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	char *parent = xstrdup(path);
+	char *slash = strrchr(parent, '/');
+	int r = 0;
+	if (slash && slash != parent) {
+		*slash = 0;
+		r = mkdir_p_durable(parent, mode);
+	} else {
+		strcpy(parent, slash ? "/" : ".");
+	}
+	if (r == 0 && mkdir(path, mode) == 0)
+		r = fsync_dir(parent);	/* the new name must survive a power cut too */
+	else if (r == 0 && errno != EEXIST)
+		r = -1;
+	int saved = errno;
+	free(parent);
+	errno = saved;
+	return r;
+}
+
 int rm_rf_at(int dirfd, const char *name)
 {
 	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)

@@ -18,6 +18,8 @@ int write_all(int fd, const void *data, size_t len);
 int fsync_dir(const char *path);
 /* mkdir -p; 0 on success or when it exists. */
 int mkdir_p(const char *path, mode_t mode);
+/* The same, fsyncing the parent of every directory it creates. */
+int mkdir_p_durable(const char *path, mode_t mode);
 /* Removes a file or a directory tree below dirfd (rm -rf name). */
 int rm_rf_at(int dirfd, const char *name);
 

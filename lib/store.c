@@ -24,7 +24,8 @@ struct store *store_open(const char *spec, char **err)
 	if (!strncmp(spec, "s3://", 5)) {
 		ops = &store_s3_ops;
 		impl = store_s3_open(spec + 5, &why);
-	} else if (strstr(spec, "://")) {
+	} else if (strstr(spec, "://") || (strncmp(spec, "fs:", 3) && strchr(spec, ':') &&
+	    strcspn(spec, ":") < strcspn(spec, "/"))) {
 		*err = xasprintf("%s: unknown store (fs:PATH, a path, or s3://BUCKET[/PREFIX])", spec);
 		return NULL;
 	} else {

@@ -69,7 +69,7 @@ static char *object_path(struct fs_store *s, const char *key, bool create_parent
 	if (create_parent) {
 		char *dir = xstrdup(path);
 		*strrchr(dir, '/') = 0;
-		int r = mkdir_p(dir, 0755);
+		int r = mkdir_p_durable(dir, 0755);
 		free(dir);
 		if (r < 0) {
 			int saved = errno;

@@ -44,6 +44,29 @@ is "once the store works again, they move" "$(wc -l <moved3) $(spool_count spool
 crash-move --spool spool --to "fs:$T_TMP/spec/x" 2>err4
 is "a store that cannot be opened: exit 1" "$?" 1
 
+# Output that cannot be written: the crash stays in the spool.
+crash-submit --url "$COLLECT_URL/submit" --count 2 plain >/dev/null 2>&1
+crash-move --spool spool --to store >/dev/full 2>err6
+is "stdout full: exit 1" "$?" 1
+like "says so" "$(cat err6)" "could not be written"
+is "stdout full: the crashes stay in the spool" "$(spool_count spool new)" 2
+crash-move --spool spool --to store >moved6 2>/dev/null
+is "then they move" "$(wc -l <moved6) $(spool_count spool new)" "2 0"
+
+# Entries a collector never writes are left alone, and counted apart.
+crash-submit --url "$COLLECT_URL/submit" --count 2 plain >/dev/null 2>&1
+odd=$(ls spool/new | head -1)
+mkdir "spool/new/$odd/subdir"
+mkdir spool/new/not-a-crash
+crash-move --spool spool --to store >moved7 2>err7
+is "odd entries: exit 1" "$?" 1
+is "odd entries: the good crash moved, the others stay" "$(wc -l <moved7) $(spool_count spool new)" "1 2"
+like "the count is of crashes moved" "$(cat err7)" "moved 1 crash to"
+rm -rf spool/new/*
+crash-move --spool spool --to s3:bucket 2>err8
+is "a spec with an unknown scheme is refused" "$?" 1
+ok "and makes no directory" test ! -e s3:bucket
+
 # --follow moves crashes as they arrive, and stops on SIGTERM.
 crash-move --spool spool --to store --follow >followed 2>/dev/null &
 MOVER=$!

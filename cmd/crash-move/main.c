@@ -34,7 +34,7 @@ static const struct conf_option options[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static const char usage[] = "--spool DIR --to STORE [--follow]";
+static const char usage[] = "[--spool DIR] [--to STORE] [--follow] [--retry SECONDS]";
 
 static volatile sig_atomic_t stopping;
 
@@ -75,19 +75,29 @@ static int load_crash(struct crash_dir *c)
 		return -1;
 	}
 	c->names = json_array();
+	int strange = 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		char *p = xasprintf("%s/%s", c->path, name);
 		struct stat st;
-		if (name[0] != '.' && strcmp(name, "raw_crash.json") && stat(p, &st) == 0 &&
-		    S_ISREG(st.st_mode)) {
+		if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "raw_crash.json")) {
+			;
+		} else if (name[0] != '.' && lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    strcmp(name, "dump") && strcmp(name, "dump_names") && strcmp(name, "raw_crash") &&
+		    strcmp(name, "processed_crash")) {
 			json_array_append_new(c->names, json_string(name));
 			c->bytes += st.st_size;
+		} else {
+			strange++;	/* nothing a collector writes: do not store, do not delete */
 		}
 		free(p);
 		free(ents[i]);
 	}
 	free(ents);
+	if (strange) {
+		log_err("%s: %d entries that are not dumps; left in the spool", c->id, strange);
+		return -1;
+	}
 	return 0;
 }
 
@@ -128,7 +138,8 @@ static bool deferred(const struct crash_dir *c)
 	return crashid_throttle(c->id) == THROTTLE_DIGIT_DEFER || (result && !strcmp(result, "defer"));
 }
 
-static void print_moved(const struct crash_dir *c, const char *date)
+/* The line for crash-process; false when stdout is gone (a closed pipe, a full disk). */
+static bool print_moved(const struct crash_dir *c, const char *date)
 {
 	const char *result = json_string_value(json_object_get(json_object_get(c->raw, "metadata"),
 	    "throttle_result"));
@@ -136,13 +147,18 @@ static void print_moved(const struct crash_dir *c, const char *date)
 	    "dump_names", c->names, "bytes", (json_int_t)c->bytes,
 	    "throttle_result", result ? result : "accept");
 	char *text = json_dumps(line, JSON_COMPACT);
-	puts(text);
-	fflush(stdout);
+	bool ok = puts(text) >= 0 && fflush(stdout) == 0;
 	free(text);
 	json_decref(line);
+	return ok;
 }
 
-/* Moves one crash; -1 when the store failed (the crash stays in the spool). */
+/*
+ * Moves one crash: 1 when moved, 0 when left in the spool as unusable,
+ * -1 when the store or stdout failed (the crash stays in the spool). The
+ * line is printed before the crash leaves the spool: a crash is handed on
+ * at least once, never zero times.
+ */
 static int move_one(struct store *st, int newfd, const char *spool, const char *id, bool *bad)
 {
 	struct crash_dir c = { .id = id };
@@ -159,11 +175,15 @@ static int move_one(struct store *st, int newfd, const char *spool, const char *
 		if (store_crash(st, &c, date) < 0) {
 			log_err("%s: store write failed: %s; left in the spool", id, strerror(errno));
 			r = -1;
-		} else if (rm_rf_at(newfd, id) < 0) {
+		} else if (!deferred(&c) && !print_moved(&c, date)) {
+			log_err("%s: stored, but the line for it could not be written: %s; left in the spool",
+			    id, strerror(errno));
+			r = -1;
+		} else if (rm_rf_at(newfd, id) < 0 || fsync(newfd) < 0) {
 			log_err("%s: stored, but not removed from the spool: %s", id, strerror(errno));
 			*bad = true;
-		} else if (!deferred(&c)) {
-			print_moved(&c, date);
+		} else {
+			r = 1;
 		}
 	}
 	json_decref(c.raw);
@@ -186,21 +206,25 @@ static int move_all(struct store *st, const char *spool, int newfd, bool *bad, l
 	}
 	int r = 0;
 	for (int i = 0; i < n; i++) {
-		if (r == 0 && !stopping && ents[i]->d_name[0] != '.') {
+		if (r >= 0 && !stopping && ents[i]->d_name[0] != '.') {
 			r = move_one(st, newfd, spool, ents[i]->d_name, bad);
-			*moved += r == 0;
+			*moved += r == 1;
 		}
 		free(ents[i]);
 	}
 	free(ents);
-	return r;
+	return r < 0 ? -1 : 0;
 }
 
 /* Waits up to ms for something to appear in new/ (inotify), or for a signal. */
 static void wait_for_crashes(int ifd, int ms)
 {
 	struct pollfd p = { .fd = ifd, .events = POLLIN };
-	if (ifd < 0 || poll(&p, 1, ms) <= 0)
+	if (ifd < 0) {
+		poll(NULL, 0, ms);	/* no inotify: a pass every ms */
+		return;
+	}
+	if (poll(&p, 1, ms) <= 0)
 		return;
 	char buf[4096];
 	while (read(ifd, buf, sizeof buf) > 0)
@@ -226,9 +250,14 @@ int main(int argc, char **argv)
 	int lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (newfd < 0)
 		die(1, "%s: %s", newdir, strerror(errno));
-	if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) < 0)
+	if (lockfd < 0)
+		die(1, "%s: %s", lock, strerror(errno));
+	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0)
 		die(1, "%s: another crash-move is working on this spool", spool);
 	bool follow = conf_bool(c, "follow"), bad = false;
+	if (conf_int(c, "retry") < 1 || conf_int(c, "retry") > 3600)
+		die(2, "--retry %s: out of range (1 to 3600)", conf_str(c, "retry"));
+	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is an error to handle, not a death */
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	int ifd = -1;

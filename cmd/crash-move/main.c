@@ -7,6 +7,7 @@
  * stored but not printed.
  */
 #include "conf.h"
+#include "copy.h"
 #include "crashid.h"
 #include "fileio.h"
 #include "store.h"
@@ -34,7 +35,8 @@ static const struct conf_option options[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static const char usage[] = "[--spool DIR] [--to STORE] [--follow] [--retry SECONDS]";
+static const char usage[] = "[--spool DIR] [--to STORE] [--follow] [--retry SECONDS]\n"
+    "       crash-move copy|verify|sync --from STORE --to STORE [--since DATE] [--until DATE] [--workers N]";
 
 static volatile sig_atomic_t stopping;
 
@@ -234,6 +236,8 @@ static void wait_for_crashes(int ifd, int ms)
 int main(int argc, char **argv)
 {
 	progname = "crash-move";
+	if (argc > 1 && (!strcmp(argv[1], "copy") || !strcmp(argv[1], "verify") || !strcmp(argv[1], "sync")))
+		return copy_main(argv[1], argc - 1, argv + 1);
 	char **rest;
 	int nrest;
 	struct conf *c = conf_load(options, usage, argc, argv, &rest, &nrest);

@@ -1,7 +1,9 @@
 /*
  * store.c: opening a crash store by its spec and passing calls on to its
  * backend: "fs:PATH" or a bare path (store_fs.c), "s3://BUCKET[/PREFIX]"
- * (store_s3.c).
+ * (store_s3.c); "PRIMARY,SECONDARY" pairs two of them for a migration:
+ * writes go to both (to the secondary alone, logged, while the primary
+ * fails), reads and listings fall back to the secondary.
  */
 #include "store_impl.h"
 #include "util.h"
@@ -16,12 +18,100 @@ struct store {
 	char *spec;
 };
 
+/* A primary and a secondary store. */
+struct dual { struct store *primary, *secondary; };
+
+static int dual_put(void *impl, const char *key, const void *data, size_t len)
+{
+	struct dual *d = impl;
+	int p = store_put(d->primary, key, data, len), perr = errno;
+	int s = store_put(d->secondary, key, data, len), serr = errno;
+	if (p < 0)
+		log_warn("%s: primary %s failed: %s; written to the secondary only", key,
+		    store_spec(d->primary), strerror(perr));
+	if (s < 0)
+		log_warn("%s: secondary %s failed: %s", key, store_spec(d->secondary), strerror(serr));
+	errno = p < 0 ? perr : serr;
+	return p < 0 && s < 0 ? -1 : 0;
+}
+
+static int dual_put_file(void *impl, const char *key, const char *path)
+{
+	struct dual *d = impl;
+	int p = store_put_file(d->primary, key, path), perr = errno;
+	int s = store_put_file(d->secondary, key, path), serr = errno;
+	if (p < 0)
+		log_warn("%s: primary %s failed: %s; written to the secondary only", key,
+		    store_spec(d->primary), strerror(perr));
+	if (s < 0)
+		log_warn("%s: secondary %s failed: %s", key, store_spec(d->secondary), strerror(serr));
+	errno = p < 0 ? perr : serr;
+	return p < 0 && s < 0 ? -1 : 0;
+}
+
+static char *dual_get(void *impl, const char *key, size_t max, size_t *len)
+{
+	struct dual *d = impl;
+	char *data = store_get(d->primary, key, max, len);
+	return data ? data : store_get(d->secondary, key, max, len);
+}
+
+static long long dual_size(void *impl, const char *key)
+{
+	struct dual *d = impl;
+	long long n = store_size(d->primary, key);
+	return n >= 0 ? n : store_size(d->secondary, key);
+}
+
+static int dual_delete(void *impl, const char *key)
+{
+	struct dual *d = impl;
+	int p = store_delete(d->primary, key), s = store_delete(d->secondary, key);
+	return p < 0 || s < 0 ? -1 : 0;
+}
+
+static int dual_list(void *impl, const char *prefix,
+    int (*fn)(void *ctx, const char *key, long long size), void *ctx)
+{
+	struct dual *d = impl;
+	if (store_list(d->primary, prefix, fn, ctx) == 0)
+		return 0;
+	log_warn("listing %s failed: %s; listing the secondary", store_spec(d->primary), strerror(errno));
+	return store_list(d->secondary, prefix, fn, ctx);
+}
+
+static void dual_close(void *impl)
+{
+	struct dual *d = impl;
+	store_close(d->primary);
+	store_close(d->secondary);
+	free(d);
+}
+
+static const struct store_ops dual_ops = {
+	dual_put, dual_put_file, dual_get, dual_size, dual_delete, dual_list, dual_close,
+};
+
 struct store *store_open(const char *spec, char **err)
 {
 	const struct store_ops *ops;
 	void *impl;
 	char *why = NULL;
-	if (!strncmp(spec, "s3://", 5)) {
+	const char *comma = strchr(spec, ',');
+	if (comma) {
+		char *first = xstrndup(spec, comma - spec);
+		struct dual *d = xcalloc(1, sizeof *d);
+		d->primary = store_open(first, err);
+		free(first);
+		d->secondary = d->primary ? store_open(comma + 1, err) : NULL;
+		if (!d->secondary) {
+			store_close(d->primary);
+			free(d);
+			return NULL;
+		}
+		ops = &dual_ops;
+		impl = d;
+	} else if (!strncmp(spec, "s3://", 5)) {
 		ops = &store_s3_ops;
 		impl = store_s3_open(spec + 5, &why);
 	} else if (strstr(spec, "://") || (strncmp(spec, "fs:", 3) && strchr(spec, ':') &&

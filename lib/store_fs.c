@@ -195,7 +195,7 @@ static int walk(struct fs_store *s, const char *key_dir, const char *prefix,
 	int n = scandir(path, &ents, NULL, by_name);
 	free(path);
 	if (n < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+		return errno == ENOENT ? 0 : -1;
 	int stop = 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
@@ -211,6 +211,10 @@ static int walk(struct fs_store *s, const char *key_dir, const char *prefix,
 						stop = walk(s, key, prefix, fn, ctx);
 					else if (S_ISREG(st.st_mode) && kl >= pl)
 						stop = fn(ctx, key, st.st_size);
+					else if (kl < pl && prefix[kl] == '/') {
+						errno = ENOTDIR;	/* a file where the prefix needs a directory */
+						stop = -1;
+					}
 				}
 				free(full);
 			}

@@ -66,8 +66,12 @@ static long long dual_size(void *impl, const char *key)
 static int dual_delete(void *impl, const char *key)
 {
 	struct dual *d = impl;
-	int p = store_delete(d->primary, key), s = store_delete(d->secondary, key);
-	return p < 0 || s < 0 ? -1 : 0;
+	int p = store_delete(d->primary, key), perr = errno;
+	int s = store_delete(d->secondary, key);
+	if (p < 0)
+		log_warn("%s: deleting from the primary %s failed: %s", key, store_spec(d->primary),
+		    strerror(perr));
+	return p < 0 && s < 0 ? -1 : 0;
 }
 
 static int dual_list(void *impl, const char *prefix,

@@ -43,7 +43,7 @@ void *store_fs_open(const char *path, char **err)
 		return NULL;
 	}
 	if (mkdir_p(path, 0755) < 0) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
+		*err = xstrdup(strerror(errno));
 		return NULL;
 	}
 	struct fs_store *s = xcalloc(1, sizeof *s);

@@ -267,6 +267,36 @@ static void free_job(struct job *j)
 	free(j->diffs);
 }
 
+/* crash-move check --to STORE: write, read back and delete a probe object. */
+static int check_store(const char *spec)
+{
+	char *err;
+	struct store *s = store_open(spec, &err);
+	if (!s) {
+		log_err("%s", err);
+		return 1;
+	}
+	char key[64], body[96];
+	snprintf(key, sizeof key, "v1/.probe/%ld-%ld", (long)getpid(), (long)now_ms());
+	snprintf(body, sizeof body, "probe %s", key);
+	size_t len = 0;
+	char *back = NULL;
+	int status = 1;
+	if (store_put(s, key, body, strlen(body)) < 0)
+		log_err("%s: write failed: %s", spec, strerror(errno));
+	else if (!(back = store_get(s, key, 1024, &len)) || len != strlen(body) || memcmp(back, body, len))
+		log_err("%s: read back failed: %s", spec, back ? "different bytes" : strerror(errno));
+	else if (store_delete(s, key) < 0)
+		log_err("%s: delete failed: %s", spec, strerror(errno));
+	else
+		status = 0;
+	if (status == 0)
+		printf("%s: ok\n", spec);
+	free(back);
+	store_close(s);
+	return status;
+}
+
 int copy_main(const char *what, int argc, char **argv)
 {
 	char **rest;
@@ -277,6 +307,14 @@ int copy_main(const char *what, int argc, char **argv)
 	if (nrest)
 		die(2, "unexpected argument '%s'", rest[0]);
 	free(rest);
+	if (!strcmp(what, "check")) {
+		if (!conf_str(c, "to"))
+			die(2, "usage: crash-move check --to STORE");
+		int r = check_store(conf_str(c, "to"));
+		free(usage);
+		conf_free(c);
+		return r;
+	}
 	if (!conf_str(c, "from") || !conf_str(c, "to"))
 		die(2, "usage: crash-move %s", usage);
 	int workers = conf_int(c, "workers");

@@ -4,7 +4,7 @@
 #ifndef CRASH_MOVE_COPY_H
 #define CRASH_MOVE_COPY_H
 
-/* "copy", "verify" or "sync" with its arguments (argv[0] is the subcommand). */
+/* "copy", "verify", "sync" or "check" with its arguments (argv[0] is the subcommand). */
 int copy_main(const char *what, int argc, char **argv);
 
 #endif

@@ -36,7 +36,8 @@ static const struct conf_option options[] = {
 };
 
 static const char usage[] = "[--spool DIR] [--to STORE] [--follow] [--retry SECONDS]\n"
-    "       crash-move copy|verify|sync --from STORE --to STORE [--since DATE] [--until DATE] [--workers N]";
+    "       crash-move copy|verify|sync --from STORE --to STORE [--since DATE] [--until DATE] [--workers N]\n"
+    "       crash-move check --to STORE";
 
 static volatile sig_atomic_t stopping;
 
@@ -236,7 +237,8 @@ static void wait_for_crashes(int ifd, int ms)
 int main(int argc, char **argv)
 {
 	progname = "crash-move";
-	if (argc > 1 && (!strcmp(argv[1], "copy") || !strcmp(argv[1], "verify") || !strcmp(argv[1], "sync")))
+	if (argc > 1 && (!strcmp(argv[1], "copy") || !strcmp(argv[1], "verify") ||
+	    !strcmp(argv[1], "sync") || !strcmp(argv[1], "check")))
 		return copy_main(argv[1], argc - 1, argv + 1);
 	char **rest;
 	int nrest;

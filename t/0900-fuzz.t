@@ -11,6 +11,6 @@ fi
 targets=$(ls fuzz/*.c | sed 's/\.c$/.fuzz/')
 ok "fuzz targets build" make -s $targets
 for t in $targets; do
-	ok "$(basename "$t" .fuzz) fuzzed ${SECS}s without a finding" scripts/run-fuzz "$SECS" "$t"
+	ok "$(basename "$t" .fuzz) fuzzed ${SECS}s without a finding" env FUZZ_OUT="$T_TMP/findings" scripts/run-fuzz "$SECS" "$t"
 done
 done_testing

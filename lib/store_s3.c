@@ -346,8 +346,11 @@ static int s3_list(void *impl, const char *prefix,
 	do {
 		char *enc_token = token ? curl_easy_escape(s->curl, token, 0) : NULL;
 		struct request r = { .method = "GET", .max = 16 << 20 };
-		r.url = xasprintf("%s?list-type=2&prefix=%s%s%s", s->base, enc_prefix,
-		    enc_token ? "&continuation-token=" : "", enc_token ? enc_token : "");
+		/* CRASH_S3_MAX_KEYS: smaller pages, so that tests walk several. */
+		const char *page = getenv("CRASH_S3_MAX_KEYS");
+		r.url = xasprintf("%s?list-type=2&prefix=%s%s%s%s%s", s->base, enc_prefix,
+		    enc_token ? "&continuation-token=" : "", enc_token ? enc_token : "",
+		    page && *page ? "&max-keys=" : "", page && *page ? page : "");
 		curl_free(enc_token);
 		free(token);
 		token = NULL;

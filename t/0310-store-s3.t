@@ -21,6 +21,33 @@ ok "the raw crash is in the bucket under the prefix" test -f "s3data/crashes/pro
 want=$(jq -r '.metadata.dump_checksums.upload_file_minidump' "s3data/crashes/prod/v1/raw_crash/$date/${id}._S3rver_object")
 is "the dump's checksum matches" "$(sha256sum "s3data/crashes/prod/v1/dump/${id}._S3rver_object" | cut -d' ' -f1)" "$want"
 
+# (Listings come in pages of up to 1000 keys, and CRASH_S3_MAX_KEYS makes
+# them smaller; s3rver answers every truncated ListObjectsV2 page with an
+# InternalError, so paging is not tested here.)
+
+# Settings from crash.conf instead of the environment.
+printf '[crash-move]\ns3-endpoint = %s\ns3-access-key = S3RVER\ns3-secret-key = S3RVER\n' "$AWS_ENDPOINT_URL" >crash.conf
+ok "S3 settings from crash.conf" env -u AWS_ENDPOINT_URL -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	crash-move check --config crash.conf --to s3://crashes/prod
+
+# The server goes away in the middle of a move: what was stored is out of
+# the spool, the rest stays; once it is back, everything arrives, once.
+echo '{"count": 300, "frames": ["k"], "os": "Linux"}' | crash-synth --out big --symbols syms --seed 11 >/dev/null 2>&1
+crash-move --spool big --to s3://crashes/mid >mid1 2>/dev/null &
+MOVER=$!
+sleep 0.4
+stop_s3
+wait $MOVER
+first=$(wc -l <mid1)
+left=$(spool_count big new)
+diag "killed the server after $first of 300 crashes"
+is "killed mid-move: moved + still in the spool = 300" "$((first + left))" 300
+start_s3 "$T_TMP/s3data" || exit 1
+crash-move --spool big --to s3://crashes/mid >mid2 2>/dev/null
+is "after the restart the rest arrives" "$(wc -l <mid2) $(spool_count big new)" "$left 0"
+is "each crash handed on once" "$(cat mid1 mid2 | jq -r .crash_id | sort -u | wc -l)" 300
+is "300 raw crashes in the bucket" "$(find s3data/crashes/mid/v1/raw_crash -name '*._S3rver_object' | wc -l)" 300
+
 # The server goes away: the crashes stay in the spool, then arrive; none lost.
 echo '{"count": 4, "frames": ["h"], "os": "Windows NT"}' | crash-synth --out spool --symbols syms --seed 9 >/dev/null 2>&1
 stop_s3

@@ -27,6 +27,7 @@ static const struct conf_option options[] = {
 	{ "until", CONF_STR, NULL, "YYYY-MM-DD", "only crashes submitted on or before this day" },
 	{ "workers", CONF_INT, "4", "N", "objects in flight at once" },
 	{ "quick", CONF_BOOL, "no", NULL, "verify: compare sizes only, not content" },
+	S3_OPTIONS,
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -267,6 +268,17 @@ static void free_job(struct job *j)
 	free(j->diffs);
 }
 
+void apply_s3_options(const struct conf *c)
+{
+	static const char *const map[][2] = {
+		{ "s3-endpoint", "AWS_ENDPOINT_URL" }, { "s3-region", "AWS_REGION" },
+		{ "s3-access-key", "AWS_ACCESS_KEY_ID" }, { "s3-secret-key", "AWS_SECRET_ACCESS_KEY" },
+	};
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (conf_str(c, map[i][0]))
+			setenv(map[i][1], conf_str(c, map[i][0]), 1);
+}
+
 /* crash-move check --to STORE: write, read back and delete a probe object. */
 static int check_store(const char *spec)
 {
@@ -307,6 +319,7 @@ int copy_main(const char *what, int argc, char **argv)
 	if (nrest)
 		die(2, "unexpected argument '%s'", rest[0]);
 	free(rest);
+	apply_s3_options(c);
 	if (!strcmp(what, "check")) {
 		if (!conf_str(c, "to"))
 			die(2, "usage: crash-move check --to STORE");

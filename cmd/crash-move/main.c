@@ -32,6 +32,7 @@ static const struct conf_option options[] = {
 	{ "to", CONF_STR, "store", "STORE", "the crash store (fs:PATH or a path)" },
 	{ "follow", CONF_BOOL, "no", NULL, "keep watching the spool for new crashes" },
 	{ "retry", CONF_INT, "5", "SECONDS", "with --follow: wait before retrying a failed store" },
+	S3_OPTIONS,
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -247,6 +248,7 @@ int main(int argc, char **argv)
 		die(2, "unexpected argument '%s'", rest[0]);
 	free(rest);
 	const char *spool = conf_str(c, "spool");
+	apply_s3_options(c);
 	char *err;
 	struct store *st = store_open(conf_str(c, "to"), &err);
 	if (!st)

@@ -29,7 +29,7 @@
 
 static const struct conf_option options[] = {
 	{ "spool", CONF_STR, "spool", "DIR", "the collector's spool" },
-	{ "to", CONF_STR, "store", "STORE", "the crash store (fs:PATH or a path)" },
+	{ "to", CONF_STR, "store", "STORE", "the crash store: a path, fs:PATH, s3://BUCKET[/PREFIX], or PRIMARY,SECONDARY" },
 	{ "follow", CONF_BOOL, "no", NULL, "keep watching the spool for new crashes" },
 	{ "retry", CONF_INT, "5", "SECONDS", "with --follow: wait before retrying a failed store" },
 	S3_OPTIONS,
@@ -99,7 +99,8 @@ static int load_crash(struct crash_dir *c)
 	}
 	free(ents);
 	if (strange) {
-		log_err("%s: %d entries that are not dumps; left in the spool", c->id, strange);
+		log_err("%s: %d entr%s that %s not dumps; left in the spool", c->id, strange,
+		    strange == 1 ? "y" : "ies", strange == 1 ? "is" : "are");
 		return -1;
 	}
 	return 0;

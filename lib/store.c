@@ -26,7 +26,7 @@ static int dual_put(void *impl, const char *key, const void *data, size_t len)
 	struct dual *d = impl;
 	int p = store_put(d->primary, key, data, len), perr = errno;
 	int s = store_put(d->secondary, key, data, len), serr = errno;
-	if (p < 0)
+	if (p < 0 && s == 0)
 		log_warn("%s: primary %s failed: %s; written to the secondary only", key,
 		    store_spec(d->primary), strerror(perr));
 	if (s < 0)
@@ -40,7 +40,7 @@ static int dual_put_file(void *impl, const char *key, const char *path)
 	struct dual *d = impl;
 	int p = store_put_file(d->primary, key, path), perr = errno;
 	int s = store_put_file(d->secondary, key, path), serr = errno;
-	if (p < 0)
+	if (p < 0 && s == 0)
 		log_warn("%s: primary %s failed: %s; written to the secondary only", key,
 		    store_spec(d->primary), strerror(perr));
 	if (s < 0)

@@ -100,7 +100,9 @@ static int fs_put_file(void *impl, const char *key, const char *src)
 	char *path = object_path(s, key, true);
 	if (!path)
 		return -1;
-	char *tmp = xasprintf("%s.tmp%ld", path, (long)getpid());
+	/* A dot name: listings skip it, and it never looks like a key. */
+	char *slash = strrchr(path, '/');
+	char *tmp = xasprintf("%.*s/.%s.tmp%ld", (int)(slash - path), path, slash + 1, (long)getpid());
 	int in = open(src, O_RDONLY | O_CLOEXEC);
 	int out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int r = in < 0 || out < 0 ? -1 : 0;
@@ -199,7 +201,7 @@ static int walk(struct fs_store *s, const char *key_dir, const char *prefix,
 	int stop = 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
-		if (!stop && name[0] != '.' && !strstr(name, ".tmp")) {
+		if (!stop && name[0] != '.') {
 			char *key = *key_dir ? xasprintf("%s/%s", key_dir, name) : xstrdup(name);
 			size_t kl = strlen(key), pl = strlen(prefix);
 			/* Descend while the key could still lead under the prefix. */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_OBJECT (1LL << 31)
@@ -335,6 +336,12 @@ int copy_main(const char *what, int argc, char **argv)
 		die(2, "--workers must be 1 to 256");
 	struct job j = { .from_spec = conf_str(c, "from"), .to_spec = conf_str(c, "to"),
 	    .quick = conf_bool(c, "quick"), .mu = PTHREAD_MUTEX_INITIALIZER };
+	/* A mistyped directory source would be created empty and "copied". */
+	const char *src = j.from_spec;
+	struct stat st;
+	if (!strstr(src, "://") && !strchr(src, ',') &&
+	    stat(!strncmp(src, "fs:", 3) ? src + 3 : src, &st) < 0)
+		die(1, "%s: %s", src, strerror(errno));
 	date_arg(c, "since", j.since);
 	date_arg(c, "until", j.until);
 	int status = 0;

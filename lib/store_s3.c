@@ -134,6 +134,7 @@ struct request {
 	bool too_big;		/* the response went past it */
 	long status;
 	long long content_length;
+	bool json;		/* a JSON object (raw or processed crash, dump names) */
 };
 
 static size_t collect(char *p, size_t size, size_t n, void *ctx)
@@ -152,6 +153,11 @@ static bool attempt(struct s3_store *s, struct request *r)
 	CURL *c = s->curl;
 	curl_easy_reset(c);
 	struct curl_slist *h = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+	/* No "Expect: 100-continue" round trip before each upload. */
+	h = curl_slist_append(h, "Expect:");
+	if (r->body || r->file)
+		h = curl_slist_append(h, r->json ? "Content-Type: application/json" :
+		    "Content-Type: application/octet-stream");
 	curl_easy_setopt(c, CURLOPT_URL, r->url);
 	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, s->sigv4);
 	curl_easy_setopt(c, CURLOPT_USERPWD, s->userpwd);
@@ -235,10 +241,16 @@ static int simple(struct s3_store *s, struct request *r)
 	return 0;
 }
 
+static bool json_key(const char *key)
+{
+	return !strncmp(key, "v1/raw_crash/", 13) || !strncmp(key, "v1/processed_crash/", 19) ||
+	    !strncmp(key, "v1/dump_names/", 14);
+}
+
 static int s3_put(void *impl, const char *key, const void *data, size_t len)
 {
 	struct request r = { .method = "PUT", .url = object_url(impl, key),
-	    .body = len ? data : "", .body_len = len };
+	    .body = len ? data : "", .body_len = len, .json = json_key(key) };
 	return simple(impl, &r);
 }
 

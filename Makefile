@@ -76,6 +76,8 @@ demo: all
 
 bench: all
 	bench/collect
+	bench/stackwalk
+	bench/move
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

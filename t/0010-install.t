@@ -4,7 +4,7 @@
 cd "$ROOT" || exit 1
 make -s install SANITIZE="${SANITIZE:-}" DESTDIR="$T_TMP/root" PREFIX=/opt/crash >"$T_TMP/log" 2>&1
 is "make install succeeds" "$?" 0
-for tool in crash-collect crash-submit crash-stackwalk crash-synth; do
+for tool in crash-collect crash-submit crash-move crash-stackwalk crash-synth; do
 	ok "$tool installed and runs" "$T_TMP/root/opt/crash/bin/$tool" --version
 	ok "$tool(1) installed" test -f "$T_TMP/root/opt/crash/share/man/man1/$tool.1"
 done

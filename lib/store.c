@@ -21,11 +21,9 @@ struct store {
 /* A primary and a secondary store. */
 struct dual { struct store *primary, *secondary; };
 
-static int dual_put(void *impl, const char *key, const void *data, size_t len)
+/* The outcome of a write to both stores: it fails only if both failed. */
+static int dual_outcome(struct dual *d, const char *key, int p, int perr, int s, int serr)
 {
-	struct dual *d = impl;
-	int p = store_put(d->primary, key, data, len), perr = errno;
-	int s = store_put(d->secondary, key, data, len), serr = errno;
 	if (p < 0 && s == 0)
 		log_warn("%s: primary %s failed: %s; written to the secondary only", key,
 		    store_spec(d->primary), strerror(perr));
@@ -35,18 +33,20 @@ static int dual_put(void *impl, const char *key, const void *data, size_t len)
 	return p < 0 && s < 0 ? -1 : 0;
 }
 
+static int dual_put(void *impl, const char *key, const void *data, size_t len)
+{
+	struct dual *d = impl;
+	int p = store_put(d->primary, key, data, len), perr = errno;
+	int s = store_put(d->secondary, key, data, len), serr = errno;
+	return dual_outcome(d, key, p, perr, s, serr);
+}
+
 static int dual_put_file(void *impl, const char *key, const char *path)
 {
 	struct dual *d = impl;
 	int p = store_put_file(d->primary, key, path), perr = errno;
 	int s = store_put_file(d->secondary, key, path), serr = errno;
-	if (p < 0 && s == 0)
-		log_warn("%s: primary %s failed: %s; written to the secondary only", key,
-		    store_spec(d->primary), strerror(perr));
-	if (s < 0)
-		log_warn("%s: secondary %s failed: %s", key, store_spec(d->secondary), strerror(serr));
-	errno = p < 0 ? perr : serr;
-	return p < 0 && s < 0 ? -1 : 0;
+	return dual_outcome(d, key, p, perr, s, serr);
 }
 
 static char *dual_get(void *impl, const char *key, size_t max, size_t *len)

@@ -67,6 +67,19 @@ for v in old new; do
 done
 is "inline (new syntax): call-site files" "$(grep '^0|[1-3]|' "$T_TMP/inl" | cut -d'|' -f5 | tr '\n' ' ')" "c.cpp b.cpp a.cpp "
 
+# A changed .sym is noticed: its index is rebuilt, beside it by default.
+SYM=$T_TMP/own-store/crashme-o2/4000ECE950A3A46D568CD1795CBFECF70
+mkdir -p "$SYM"
+cp "$MD/linux/symbols/crashme-o2/4000ECE950A3A46D568CD1795CBFECF70/crashme-o2.sym" "$SYM/"
+crash-stackwalk --format pipe "$MD/linux/dumps/crashme-o2-segv.dmp" "$T_TMP/own-store" >"$T_TMP/before" 2>/dev/null
+ok "the index is written beside the .sym" test -f "$SYM/crashme-o2.sym.idx"
+sed -i 's/ main$/ renamed_main/' "$SYM/crashme-o2.sym"
+crash-stackwalk --format pipe "$MD/linux/dumps/crashme-o2-segv.dmp" "$T_TMP/own-store" >"$T_TMP/after" 2>/dev/null
+n=$(grep -c '|main|' "$T_TMP/before")
+ok "before the change: main ($n frames)" test "$n" -gt 0
+is "after the change: the new name in those frames, from a rebuilt index" \
+	"$(grep -c '|renamed_main|' "$T_TMP/after") $(grep -c '|main|' "$T_TMP/after")" "$n 0"
+
 # The second run uses the compiled indexes the first one wrote.
 ok "symbol indexes were cached" sh -c "ls '$CACHE' | grep -q 'libc.so.6.sym.idx'"
 ok "a cached index gives the same answer" same_as "$MD/linux/expected/crashme-o2-abort.breakpad.m.txt" "$MD/linux/dumps/crashme-o2-abort.dmp" "$MD/linux/symbols"

@@ -564,16 +564,16 @@ static void parse_thread_names(struct minidump *md, const uint8_t *loc)
 	free(ids);
 }
 
-/* A text stream as a NUL-terminated copy. */
-static char *text_stream(struct minidump *md, const uint8_t *loc, size_t *len)
+/* A text stream as a NUL-terminated copy into *out; the first of a kind wins. */
+static void text_stream(struct minidump *md, const uint8_t *loc, char **out, size_t *len)
 {
 	uint32_t size = le32(loc);
 	const uint8_t *p = at(md, le32(loc + 4), size);
-	if (!p)
-		return NULL;
+	if (!p || *out)
+		return;
 	if (len)
 		*len = size;
-	return xstrndup((const char *)p, size);
+	*out = xstrndup((const char *)p, size);
 }
 
 static void add_annotations(struct minidump *md, uint32_t module, const uint8_t *loc)
@@ -624,12 +624,12 @@ static void parse_stream(struct minidump *md, uint32_t type, const uint8_t *loc)
 	case MISC_INFO: parse_misc(md, loc); break;
 	case BREAKPAD_INFO: parse_breakpad_info(md, loc); break;
 	case CRASHPAD_INFO: parse_crashpad_info(md, loc); break;
-	case LINUX_CPU_INFO: md->linux_cpuinfo = text_stream(md, loc, NULL); break;
-	case LINUX_PROC_STATUS: md->linux_proc_status = text_stream(md, loc, NULL); break;
-	case LINUX_LSB_RELEASE: md->linux_lsb_release = text_stream(md, loc, NULL); break;
-	case LINUX_CMD_LINE: md->linux_cmdline = text_stream(md, loc, &md->linux_cmdline_size); break;
-	case LINUX_ENVIRON: md->linux_environ = text_stream(md, loc, &md->linux_environ_size); break;
-	case LINUX_MAPS: md->linux_maps = text_stream(md, loc, NULL); break;
+	case LINUX_CPU_INFO: text_stream(md, loc, &md->linux_cpuinfo, NULL); break;
+	case LINUX_PROC_STATUS: text_stream(md, loc, &md->linux_proc_status, NULL); break;
+	case LINUX_LSB_RELEASE: text_stream(md, loc, &md->linux_lsb_release, NULL); break;
+	case LINUX_CMD_LINE: text_stream(md, loc, &md->linux_cmdline, &md->linux_cmdline_size); break;
+	case LINUX_ENVIRON: text_stream(md, loc, &md->linux_environ, &md->linux_environ_size); break;
+	case LINUX_MAPS: text_stream(md, loc, &md->linux_maps, NULL); break;
 	case LINUX_AUXV:
 		md->linux_auxv = at(md, le32(loc + 4), le32(loc));
 		md->linux_auxv_size = md->linux_auxv ? le32(loc) : 0;

@@ -168,39 +168,54 @@ static bool read_word32(void *ctx, uint64_t addr, uint64_t *v)
 	return stackwalk_read(ctx, addr, 4, v);
 }
 
+/* One "name: expr" of a CFI rule set, pointing into the rules text. */
+struct cfi_rule {
+	const char *name, *expr;
+	size_t name_len, expr_len;
+};
+
+#define MAX_CFI_RULES 64
+
 /*
- * Splits CFI rules ("name: expr name: expr ...") and finds name's
- * expression; with several rules for one name, the last one wins.
+ * Splits CFI rules ("name: expr name: expr ...") in one pass: a token
+ * ending in ':' starts a rule, the tokens up to the next such token are
+ * its expression.
  */
-static bool find_rule(const char *rules, const char *name, const char **expr, unsigned long *len)
+static int split_rules(const char *text, struct cfi_rule *rules)
 {
-	size_t n = strlen(name);
-	const char *p = rules, *found = NULL;
+	int n = 0;
+	const char *p = text;
 	while (*p) {
 		while (*p == ' ')
 			p++;
 		const char *tok = p;
 		while (*p && *p != ' ')
 			p++;
-		if ((size_t)(p - tok) == n + 1 && tok[n] == ':' && !strncmp(tok, name, n))
-			found = p;
-	}
-	if (!found)
-		return false;
-	const char *e = found, *end = found;
-	while (*e) {
-		while (*e == ' ')
-			e++;
-		const char *tok = e;
-		while (*e && *e != ' ')
-			e++;
-		if (e > tok && e[-1] == ':')
+		if (p == tok)
 			break;
-		end = e;
+		if (p[-1] == ':') {
+			if (n == MAX_CFI_RULES)
+				break;
+			rules[n++] = (struct cfi_rule){ tok, p, (size_t)(p - tok - 1), 0 };
+		} else if (n) {
+			rules[n - 1].expr_len = p - rules[n - 1].expr;
+		}
 	}
-	*expr = found;
-	*len = end - found;
-	return *len > 0;
+	return n;
+}
+
+/* The expression for name; with several rules for one name, the last wins. */
+static bool find_rule(const struct cfi_rule *rules, int n, const char *name,
+    const char **expr, unsigned long *len)
+{
+	size_t nl = strlen(name);
+	for (int i = n - 1; i >= 0; i--)
+		if (rules[i].name_len == nl && !memcmp(rules[i].name, name, nl)) {
+			*expr = rules[i].expr;
+			*len = rules[i].expr_len;
+			return *len > 0;
+		}
+	return false;
 }
 
 bool stackwalk_cfi(struct walker *w, const struct frame *callee,
@@ -211,10 +226,12 @@ bool stackwalk_cfi(struct walker *w, const struct frame *callee,
 	if (callee->module < 0)
 		return false;
 	struct symfile *sf = resolver_symbols(r, callee->module);
-	char rules[4096];
+	char text[4096];
+	struct cfi_rule rules[MAX_CFI_RULES];
 	if (!sf || !sym_find_cfi(sf, callee->instruction - r->md->modules[callee->module].base,
-	    rules, sizeof rules))
+	    text, sizeof text))
 		return false;
+	int nrules = split_rules(text, rules);
 	struct postfix_vars vars = { 0 };
 	for (int i = 0; i < nregs; i++)
 		if (callee->ctx.valid & (1ull << i))
@@ -223,18 +240,18 @@ bool stackwalk_cfi(struct walker *w, const struct frame *callee,
 	const char *expr;
 	unsigned long len;
 	uint64_t cfa, ra;
-	if (!find_rule(rules, ".cfa", &expr, &len) ||
+	if (!find_rule(rules, nrules, ".cfa", &expr, &len) ||
 	    !postfix_eval(expr, len, &vars, word_size, rd, w, &cfa))
 		return false;
 	postfix_set(&vars, ".cfa", cfa);
-	if (!find_rule(rules, ".ra", &expr, &len) ||
+	if (!find_rule(rules, nrules, ".ra", &expr, &len) ||
 	    !postfix_eval(expr, len, &vars, word_size, rd, w, &ra))
 		return false;
 	memset(caller, 0, sizeof *caller);
 	caller->cpu = callee->ctx.cpu;
 	for (int i = 0; i < nregs; i++) {
 		uint64_t v;
-		if (find_rule(rules, names[i], &expr, &len) &&
+		if (find_rule(rules, nrules, names[i], &expr, &len) &&
 		    postfix_eval(expr, len, &vars, word_size, rd, w, &v)) {
 			caller->reg[i] = v;
 			caller->valid |= 1ull << i;

@@ -383,7 +383,6 @@ static int inline_frames(struct resolver *r, struct frame *f, struct frame *out,
 		struct frame *g = &out[i];
 		*g = *f;
 		g->trust = TRUST_INLINE;
-		g->is_inline = true;
 		const char *name = sym_origin_name(sf, hits[i]->origin);
 		g->function = name ? name : "<name omitted>";
 		g->function_base = base + hits[i]->addr;

@@ -27,8 +27,6 @@ struct frame {
 	const char *file;
 	uint32_t line;
 	uint64_t line_base;
-	/* An inlined frame sits before its caller's frame in the list. */
-	bool is_inline;
 	bool has_line_file;	/* a line record with a known file */
 };
 

@@ -8,6 +8,7 @@
  */
 
 #include "conf.h"
+#include "fileio.h"
 #include "spool.h"
 #include "throttle.h"
 #include "upload.h"
@@ -23,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "fileio.h"
 
 static const struct conf_option options[] = {
 	{ "listen", CONF_STR, "127.0.0.1:8000", "ADDR:PORT", "address to listen on (port 0: any free port)" },

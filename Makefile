@@ -20,7 +20,7 @@ endif
 
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Ilib \
+CFLAGS += -std=c11 -D_GNU_SOURCE -DCRASH_DATADIR='"$(DATADIR)"' -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Ilib \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 ifeq ($(SANITIZE),1)
@@ -28,7 +28,7 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-TOOLS = crash-collect crash-submit crash-move crash-stackwalk crash-synth
+TOOLS = crash-collect crash-submit crash-move crash-stackwalk crash-synth crash-signature
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
 UNIT_SRC = $(wildcard t/unit/*.c)

@@ -87,6 +87,8 @@ install: all
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 scripts/crash.conf.example scripts/throttle.example $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(DATADIR)/siglists
+	install -m 644 siglists/*.txt $(DESTDIR)$(DATADIR)/siglists
 
 clean:
 	rm -rf bin lib/*.o lib/*.d lib/*.a cmd/*/*.o cmd/*/*.d t/unit/*.o t/unit/*.d \

@@ -326,13 +326,12 @@ static void rule_oom(struct sigctx *ctx)
 		set_sig(ctx, xasprintf("OOM | large | %s", ctx->sig));
 }
 
-/* Keeps printable ASCII only. */
-static char *printable_ascii(const char *s)
+char *signature_printable(const char *s, size_t len)
 {
-	char *out = xstrdup(s), *o = out;
-	for (; *s; s++)
-		if (*s >= 0x20 && *s <= 0x7e)
-			*o++ = *s;
+	char *out = xmalloc(len + 1), *o = out;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] >= 0x20 && s[i] <= 0x7e)
+			*o++ = s[i];
 	*o = 0;
 	return out;
 }
@@ -348,9 +347,13 @@ char *signature_abort(const char *message, const char *signature)
 	/* These carry a localized font name in parentheses. */
 	char *open = strstr(msg, "unable to find a usable font") ? strchr(msg, '(') : NULL;
 	char *close = open ? strrchr(msg, ')') : NULL;
-	if (open && close)
-		memmove(open, close + 1, strlen(close + 1) + 1);
-	char *clean = printable_ascii(msg);
+	if (open && close) {
+		/* msg[:open] + msg[close + 1:], even when ')' comes first. */
+		char *cut = xasprintf("%.*s%s", (int)(open - msg), msg, close + 1);
+		free(msg);
+		msg = cut;
+	}
+	char *clean = signature_printable(msg, strlen(msg));
 	char *stripped = py_strip(clean);
 	char *cut = py_truncate(stripped, 80, 77, "...");
 	char *out = xasprintf("Abort | %s | %s", cut, signature);

@@ -27,6 +27,8 @@ void signature_free(struct signature *sig);
 json_t *signature_input_from_processed(json_t *processed);
 
 /* Individual steps, for the unit tests. */
+/* Printable ASCII only, NULs included in what is dropped. */
+char *signature_printable(const char *s, size_t len);
 char *signature_abort(const char *message, const char *signature);
 char *signature_java_stack_trace(const char *trace);
 char *signature_java_exception(json_t *java_exception);

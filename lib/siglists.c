@@ -35,19 +35,11 @@ struct siglists {
 const char *siglists_default_dir(void)
 {
 	static char dir[PATH_MAX + 16];
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = 0;
-			snprintf(dir, sizeof dir, "%s/../siglists", exe);
-			if (access(dir, R_OK) == 0 && strcmp(path_basename(exe), "bin") == 0 &&
-			    access(CRASH_DATADIR "/siglists", R_OK) != 0)
-				return dir;
-		}
-	}
+	const char *bin = exe_dir();
+	snprintf(dir, sizeof dir, "%s/../siglists", bin);
+	if (strcmp(path_basename(bin), "bin") == 0 && access(dir, R_OK) == 0 &&
+	    access(CRASH_DATADIR "/siglists", R_OK) != 0)
+		return dir;
 	return CRASH_DATADIR "/siglists";
 }
 

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +305,19 @@ char *utf8_sanitize(const char *s, size_t len, size_t *outlen)
 	if (outlen)
 		*outlen = b.len;
 	return buf_steal(&b);
+}
+
+const char *exe_dir(void)
+{
+	static char dir[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+	if (n <= 0)
+		return ".";
+	dir[n] = 0;
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	return dir;
 }
 
 const char *path_basename(const char *path)

@@ -67,6 +67,9 @@ struct timespec;
 void iso8601(const struct timespec *ts, char out[33]);
 void iso8601_now(char out[33]);
 
+/* The directory of the running executable ("." if unknown), static storage. */
+const char *exe_dir(void);
+
 /* The last component of a path, after either kind of slash. */
 const char *path_basename(const char *path);
 

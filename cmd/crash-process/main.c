@@ -1,0 +1,422 @@
+/*
+ * crash-process: crash IDs in (bare, or NDJSON lines with crash_id as
+ * crash-move prints them); for each, the raw crash and its dumps out of the
+ * store, the processor rules, the processed crash back into the store and
+ * its row into the database; one NDJSON summary line out per crash.
+ */
+#include "conf.h"
+#include "crashid.h"
+#include "db.h"
+#include "fileio.h"
+#include "process.h"
+#include "siglists.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_RAW_CRASH (16 << 20)
+#define MAX_DUMP (1LL << 30)
+
+static const struct conf_option options[] = {
+	{ "store", CONF_STR, "store", "STORE", "the crash store (a path, fs:PATH, s3://BUCKET[/PREFIX])" },
+	{ "db", CONF_STR, "crash.db", "DB", "the database: sqlite:PATH, a path, or postgresql://..." },
+	{ "symbols", CONF_LIST, NULL, "DIR", "symbol store (repeatable; default ./symbols if there)" },
+	{ "symbol-cache", CONF_STR, NULL, "DIR", "where compiled symbol indexes go" },
+	{ "siglists", CONF_STR, NULL, "DIR", "signature lists (default: the installed ones)" },
+	{ "workers", CONF_INT, "1", "N", "crashes processed in parallel" },
+	{ "reprocess", CONF_BOOL, "no", NULL, "process crashes that already have a row again" },
+	{ "stackwalk", CONF_STR, NULL, "PATH", "the crash-stackwalk binary (default: beside this one)" },
+	{ "walk-timeout", CONF_INT, "120", "SECONDS", "wall-clock limit of one stackwalk" },
+	{ "walk-cpu", CONF_INT, "60", "SECONDS", "CPU-time limit of one stackwalk" },
+	{ "walk-memory", CONF_SIZE, "2G", "BYTES", "address-space limit of one stackwalk" },
+	{ "retry-for", CONF_INT, "300", "SECONDS", "keep retrying a store or database that fails this long" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const char usage[] = "[--store STORE] [--db DB] [--symbols DIR]... [--siglists DIR] "
+    "[--workers N] [--reprocess] < CRASH-IDS";
+
+/* What every worker shares: configuration, input, output. */
+static struct {
+	struct conf *conf;
+	struct processor proc;
+	const char **symbols;
+	pthread_mutex_t in_lock, out_lock;
+	long failed;
+	volatile sig_atomic_t stop;
+} g = { .in_lock = PTHREAD_MUTEX_INITIALIZER, .out_lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* One worker's own connections and scratch space. */
+struct worker {
+	struct store *store;
+	struct db *db;
+	struct siglists *sl;
+	char tmpdir[64];
+};
+
+static void on_signal(int sig)
+{
+	g.stop = 1;
+}
+
+/* The next crash ID on stdin, or false at the end (or when told to stop). */
+static bool next_id(char id[CRASHID_LEN + 1], char **bad)
+{
+	static char *line;
+	static size_t cap;
+	*bad = NULL;
+	pthread_mutex_lock(&g.in_lock);
+	bool got = false;
+	while (!got && !g.stop && getline(&line, &cap, stdin) > 0) {
+		char *s = strtrim(line);
+		if (!*s)
+			continue;
+		got = true;
+		const char *candidate = s;
+		json_t *obj = NULL;
+		if (*s == '{') {
+			obj = json_loads(s, 0, NULL);
+			candidate = json_string_value(json_object_get(obj, "crash_id"));
+		}
+		if (candidate && strncmp(candidate, "bp-", 3) == 0)
+			candidate += 3;
+		if (candidate && crashid_valid(candidate))
+			snprintf(id, CRASHID_LEN + 1, "%s", candidate);
+		else
+			*bad = xstrdup(s);
+		json_decref(obj);
+	}
+	pthread_mutex_unlock(&g.in_lock);
+	return got;
+}
+
+static void print_line(json_t *line)
+{
+	char *s = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	pthread_mutex_lock(&g.out_lock);
+	puts(s);
+	fflush(stdout);
+	pthread_mutex_unlock(&g.out_lock);
+	free(s);
+}
+
+static void report(const char *id, json_t *processed, const char *status, double ms)
+{
+	json_t *line = json_pack("{s:s}", "crash_id", id);
+	static const char *const keys[][2] = {
+		{ "signature", "signature" }, { "product", "product" },
+		{ "version", "version" }, { "os", "os_name" },
+	};
+	for (size_t i = 0; processed && i < sizeof keys / sizeof keys[0]; i++) {
+		json_t *v = json_object_get(processed, keys[i][1]);
+		if (v)
+			json_object_set(line, keys[i][0], v);
+	}
+	json_object_set_new(line, "status", json_string(status));
+	json_object_set_new(line, "ms", json_real((double)(long)(ms * 10) / 10));
+	print_line(line);
+	json_decref(line);
+	if (strcmp(status, "ok") != 0 && strcmp(status, "skipped") != 0)
+		__atomic_add_fetch(&g.failed, 1, __ATOMIC_RELAXED);
+}
+
+/* Sleeps before another attempt; false once retry-for seconds are spent. */
+static bool retry_wait(double start, int *attempt)
+{
+	double limit = (double)conf_int(g.conf, "retry-for") * 1000;
+	double delay = 250.0 * (1 << (*attempt < 6 ? *attempt : 6));
+	if (g.stop || now_ms() - start + delay > limit)
+		return false;
+	(*attempt)++;
+	usleep((useconds_t)(delay * 1000));
+	return true;
+}
+
+static int put_processed(struct worker *w, const char *id, json_t *processed)
+{
+	char *key = xasprintf("v1/processed_crash/%s", id);
+	char *text = json_dumps(processed, JSON_COMPACT | JSON_SORT_KEYS);
+	double start = now_ms();
+	int attempt = 0, rc;
+	while ((rc = store_put(w->store, key, text, strlen(text))) != 0) {
+		log_warn("%s: store write failed: %s", id, strerror(errno));
+		if (!retry_wait(start, &attempt))
+			break;
+	}
+	free(key);
+	free(text);
+	return rc;
+}
+
+static int put_row(struct worker *w, const char *id, json_t *processed)
+{
+	double start = now_ms();
+	int attempt = 0;
+	for (;;) {
+		char *err = NULL;
+		if (db_put_crash(w->db, processed, &err) == 0)
+			return 0;
+		log_warn("%s: database write failed: %s", id, err);
+		free(err);
+		if (!retry_wait(start, &attempt))
+			return -1;
+		if (db_connection_lost(w->db) && db_reconnect(w->db, &err) != 0) {
+			log_warn("%s: database reconnect failed: %s", id, err);
+			free(err);
+		}
+	}
+}
+
+static int has_row_cb(void *ctx, int ncols, const char *const *v, const char *const *n)
+{
+	*(bool *)ctx = true;
+	return 1;
+}
+
+static bool already_processed(struct worker *w, const char *id)
+{
+	bool found = false;
+	char *err = NULL;
+	const char *params[] = { id };
+	if (db_query(w->db, "SELECT 1 FROM crashes WHERE crash_id = $1", 1, params,
+	    has_row_cb, &found, &err) != 0) {
+		free(err);	/* unknown: process it, the write is idempotent */
+		return false;
+	}
+	return found;
+}
+
+struct dumps {
+	char **names, **paths;
+	size_t n;
+};
+
+static void dumps_free(struct dumps *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->paths[i])
+			unlink(d->paths[i]);
+		free(d->names[i]);
+		free(d->paths[i]);
+	}
+	free(d->names);
+	free(d->paths);
+}
+
+/* Fetches the crash's dumps into the worker's scratch directory. */
+static int fetch_dumps(struct worker *w, const char *id, struct dumps *d)
+{
+	char *key = xasprintf("v1/dump_names/%s", id);
+	size_t len;
+	char *text = store_get(w->store, key, 1 << 20, &len);
+	free(key);
+	json_t *names = text ? json_loadb(text, len, 0, NULL) : json_array();
+	free(text);
+	if (!json_is_array(names)) {
+		log_err("%s: dump_names is not a JSON list", id);
+		json_decref(names);
+		return -1;
+	}
+	size_t n = json_array_size(names);
+	d->names = xcalloc(n + 1, sizeof *d->names);
+	d->paths = xcalloc(n + 1, sizeof *d->paths);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *name = json_string_value(json_array_get(names, i));
+		if (!name || strchr(name, '/'))
+			continue;
+		char *dkey = store_dump_key(name, id);
+		char *data = store_get(w->store, dkey, (size_t)MAX_DUMP, &len);
+		free(dkey);
+		if (!data) {
+			log_err("%s: dump %s: %s", id, name, strerror(errno));
+			rc = -1;
+			break;
+		}
+		d->names[d->n] = xstrdup(name);
+		d->paths[d->n] = xasprintf("%s/%s", w->tmpdir, name);
+		int fd = open(d->paths[d->n], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		d->n++;
+		if (fd < 0 || write_all(fd, data, len) != 0) {
+			log_err("%s: scratch copy of %s: %s", id, name, strerror(errno));
+			rc = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+		free(data);
+	}
+	json_decref(names);
+	return rc;
+}
+
+static json_t *load_raw(struct worker *w, const char *id)
+{
+	char date[9];
+	crashid_date(id, date);
+	char *key = xasprintf("v1/raw_crash/%s/%s", date, id);
+	size_t len;
+	char *text = store_get(w->store, key, MAX_RAW_CRASH, &len);
+	free(key);
+	if (!text) {
+		log_err("%s: raw crash: %s", id, errno == ENOENT ? "not in the store" : strerror(errno));
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *raw = json_loadb(text, len, 0, &jerr);
+	free(text);
+	if (!json_is_object(raw)) {
+		log_err("%s: raw crash is not a JSON object: %s", id, jerr.text);
+		json_decref(raw);
+		return NULL;
+	}
+	return raw;
+}
+
+static void process_one(struct worker *w, const char *id)
+{
+	double start = now_ms();
+	if (!conf_bool(g.conf, "reprocess") && already_processed(w, id)) {
+		report(id, NULL, "skipped", now_ms() - start);
+		return;
+	}
+	json_t *raw = load_raw(w, id);
+	if (!raw) {
+		report(id, NULL, "missing", now_ms() - start);
+		return;
+	}
+	struct dumps d = { 0 };
+	if (fetch_dumps(w, id, &d) != 0) {
+		report(id, NULL, "failed", now_ms() - start);
+		dumps_free(&d);
+		json_decref(raw);
+		return;
+	}
+	struct processor p = g.proc;
+	p.sl = w->sl;
+	struct raw_input in = { id, raw, (const char *const *)d.names, (const char *const *)d.paths };
+	json_t *processed = process_crash(&p, &in);
+	dumps_free(&d);
+	const char *status = "ok";
+	if (put_processed(w, id, processed) != 0 || put_row(w, id, processed) != 0)
+		status = "failed";
+	report(id, processed, status, now_ms() - start);
+	json_decref(processed);
+	json_decref(raw);
+}
+
+static int worker_open(struct worker *w)
+{
+	char *err = NULL;
+	const char *dir = conf_str(g.conf, "siglists");
+	snprintf(w->tmpdir, sizeof w->tmpdir, "%s/crash-process.XXXXXX",
+	    getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 32 ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(w->tmpdir))
+		return log_err("scratch directory %s: %s", w->tmpdir, strerror(errno)), -1;
+	if (!(w->store = store_open(conf_str(g.conf, "store"), &err)) ||
+	    !(w->db = db_open(conf_str(g.conf, "db"), &err)) ||
+	    !(w->sl = siglists_load(dir ? dir : siglists_default_dir(), &err))) {
+		log_err("%s", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static void worker_close(struct worker *w)
+{
+	store_close(w->store);
+	db_close(w->db);
+	siglists_free(w->sl);
+	if (w->tmpdir[0])
+		rmdir(w->tmpdir);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	char id[CRASHID_LEN + 1], *bad;
+	while (next_id(id, &bad)) {
+		if (bad) {
+			log_err("not a crash ID: %.80s", bad);
+			report(bad, NULL, "invalid", 0);
+			free(bad);
+			continue;
+		}
+		process_one(w, id);
+	}
+	return NULL;
+}
+
+static void setup_processor(void)
+{
+	const char **dirs;
+	int n = conf_list(g.conf, "symbols", &dirs);
+	g.symbols = xcalloc((size_t)n + 2, sizeof *g.symbols);
+	for (int i = 0; i < n; i++)
+		g.symbols[i] = dirs[i];
+	struct stat st;
+	if (n == 0 && stat("symbols", &st) == 0 && S_ISDIR(st.st_mode))
+		g.symbols[0] = "symbols";
+	static char walker[4096];
+	const char *sw = conf_str(g.conf, "stackwalk");
+	snprintf(walker, sizeof walker, "%s/crash-stackwalk", exe_dir());
+	g.proc.stackwalk = sw ? sw : walker;
+	if (access(g.proc.stackwalk, X_OK) != 0)
+		die(1, "%s: %s", g.proc.stackwalk, strerror(errno));
+	g.proc.symbols = g.symbols;
+	g.proc.symbol_cache = conf_str(g.conf, "symbol-cache");
+	g.proc.limits = (struct walk_limits){
+		.cpu_seconds = (int)conf_int(g.conf, "walk-cpu"),
+		.memory_bytes = conf_int(g.conf, "walk-memory"),
+		.wall_ms = (int)conf_int(g.conf, "walk-timeout") * 1000,
+		.max_output = 256 << 20,
+	};
+}
+
+int main(int argc, char **argv)
+{
+	progname = "crash-process";
+	char **rest;
+	int nrest;
+	g.conf = conf_load(options, usage, argc, argv, &rest, &nrest);
+	if (nrest)
+		die(2, "usage: crash-process %s", usage);
+	long nworkers = conf_int(g.conf, "workers");
+	if (nworkers < 1 || nworkers > 256)
+		die(2, "--workers must be 1 to 256");
+	setup_processor();
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct worker *workers = xcalloc((size_t)nworkers, sizeof *workers);
+	pthread_t *threads = xcalloc((size_t)nworkers, sizeof *threads);
+	int status = 0;
+	for (long i = 0; i < nworkers; i++)
+		if (worker_open(&workers[i]) != 0)
+			status = 1;
+	for (long i = 0; status == 0 && i < nworkers; i++)
+		pthread_create(&threads[i], NULL, worker_main, &workers[i]);
+	for (long i = 0; status == 0 && i < nworkers; i++)
+		pthread_join(threads[i], NULL);
+	for (long i = 0; i < nworkers; i++)
+		worker_close(&workers[i]);
+	free(workers);
+	free(threads);
+	free(g.symbols);
+	conf_free(g.conf);
+	if (g.failed)
+		log_err("%ld crashes not processed", g.failed);
+	return status || g.failed ? 1 : 0;
+}

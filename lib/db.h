@@ -1,0 +1,68 @@
+/*
+ * db.h: the metadata database behind one interface: SQLite (one file, the
+ * default) or PostgreSQL (libpq, prepared statements, crashes partitioned
+ * by week).
+ *
+ * A URL names the backend: "sqlite:PATH" or a bare path, and
+ * "postgresql://..." or "postgres://..." (any libpq connection URI).
+ * Statements are written once with $1, $2 ... placeholders and run on
+ * either backend; every value travels as text (NULL for none) and the
+ * column types convert it.
+ */
+#ifndef CRASH_DB_H
+#define CRASH_DB_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+struct db;
+
+enum db_kind { DB_SQLITE, DB_POSTGRES };
+
+/* Opens and migrates the schema to the current version; NULL with *err. */
+struct db *db_open(const char *url, char **err);
+void db_close(struct db *db);
+enum db_kind db_kind(const struct db *db);
+/* The schema version the database is at. */
+int db_schema_version(struct db *db);
+
+/* Called for each result row; nonzero stops the query. */
+typedef int (*db_row_fn)(void *ctx, int ncols, const char *const *values,
+    const char *const *names);
+
+/*
+ * Runs one statement with text parameters (NULL entries are SQL NULL);
+ * 0, or -1 with *err. Statements are prepared once per connection.
+ */
+int db_query(struct db *db, const char *sql, int nparams, const char *const *params,
+    db_row_fn row, void *ctx, char **err);
+/* Runs a script of several statements without parameters. */
+int db_exec(struct db *db, const char *sql, char **err);
+int db_begin(struct db *db, char **err);
+int db_commit(struct db *db, char **err);
+void db_rollback(struct db *db);
+
+/* Whether an error came from a lost or refused connection (worth a retry). */
+bool db_connection_lost(struct db *db);
+/* Reconnects after a lost connection; 0 or -1 with *err. */
+int db_reconnect(struct db *db, char **err);
+
+/*
+ * Inserts or replaces the row of a processed crash (one row per crash id,
+ * whatever the number of times it is processed) and records its signature's
+ * first appearance. 0, or -1 with *err.
+ */
+int db_put_crash(struct db *db, json_t *processed, char **err);
+
+/* The columns of the crashes table, NULL-terminated, for extracts. */
+extern const char *const db_crash_columns[];
+
+/*
+ * Makes sure the weekly partitions covering [from, to] exist (PostgreSQL;
+ * a no-op on SQLite). Dates are YYYY-MM-DD.
+ */
+int db_ensure_partitions(struct db *db, const char *from, const char *to, char **err);
+/* Removes crashes processed before date (whole partitions on PostgreSQL). */
+int db_drop_before(struct db *db, const char *date, char **err);
+
+#endif

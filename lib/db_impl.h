@@ -1,0 +1,34 @@
+/*
+ * db_impl.h: what a database backend provides (db_sqlite.c, db_pg.c).
+ */
+#ifndef CRASH_DB_IMPL_H
+#define CRASH_DB_IMPL_H
+
+#include "db.h"
+
+struct db_ops {
+	int (*query)(struct db *db, const char *sql, int nparams, const char *const *params,
+	    db_row_fn row, void *ctx, char **err);
+	int (*exec)(struct db *db, const char *sql, char **err);
+	bool (*connection_lost)(struct db *db);
+	int (*reconnect)(struct db *db, char **err);
+	void (*close)(struct db *db);
+};
+
+struct db {
+	const struct db_ops *ops;
+	enum db_kind kind;
+	char *url;
+	char *upsert;		/* the crashes upsert, built on first use */
+	void *impl;
+	char **weeks;		/* partitions known to exist (PostgreSQL) */
+	size_t nweeks;
+};
+
+struct db *db_sqlite_open(const char *path, char **err);
+struct db *db_pg_open(const char *url, char **err);
+
+/* Brings the schema to the current version (db_schema.c). */
+int db_migrate(struct db *db, char **err);
+
+#endif

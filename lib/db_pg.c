@@ -1,0 +1,168 @@
+/*
+ * db_pg.c: the PostgreSQL backend over libpq.
+ *
+ * Statements are prepared once per connection (named s1, s2, ...) and
+ * every parameter is sent as text, which the server converts to the
+ * column's type.
+ */
+#include "db_impl.h"
+#include "util.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE 64
+
+struct pg_db {
+	PGconn *conn;
+	char *sql[STMT_CACHE];
+	int nprepared;
+};
+
+static struct pg_db *P(struct db *db)
+{
+	return db->impl;
+}
+
+static char *pg_error(PGconn *conn)
+{
+	char *msg = xstrdup(PQerrorMessage(conn));
+	strtrim(msg);
+	char *out = xasprintf("postgresql: %s", msg);
+	free(msg);
+	return out;
+}
+
+/* The name of sql's prepared statement, preparing it the first time. */
+static int prepare(struct db *db, const char *sql, int nparams, char name[16], char **err)
+{
+	struct pg_db *p = P(db);
+	for (int i = 0; i < p->nprepared; i++)
+		if (strcmp(p->sql[i], sql) == 0) {
+			snprintf(name, 16, "s%d", i);
+			return 0;
+		}
+	if (p->nprepared == STMT_CACHE) {
+		name[0] = 0;	/* cache full: run it unnamed */
+		return 0;
+	}
+	snprintf(name, 16, "s%d", p->nprepared);
+	PGresult *r = PQprepare(p->conn, name, sql, nparams, NULL);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok) {
+		*err = pg_error(p->conn);
+		return -1;
+	}
+	p->sql[p->nprepared++] = xstrdup(sql);
+	return 0;
+}
+
+static int pg_query(struct db *db, const char *sql, int nparams, const char *const *params,
+    db_row_fn row, void *ctx, char **err)
+{
+	struct pg_db *p = P(db);
+	char name[16];
+	if (prepare(db, sql, nparams, name, err) != 0)
+		return -1;
+	PGresult *r = name[0]
+	    ? PQexecPrepared(p->conn, name, nparams, params, NULL, NULL, 0)
+	    : PQexecParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		*err = pg_error(p->conn);
+		PQclear(r);
+		return -1;
+	}
+	int ncols = PQnfields(r), nrows = PQntuples(r);
+	const char **values = xcalloc((size_t)ncols + 1, sizeof *values);
+	const char **names = xcalloc((size_t)ncols + 1, sizeof *names);
+	for (int c = 0; c < ncols; c++)
+		names[c] = PQfname(r, c);
+	for (int i = 0; row && i < nrows; i++) {
+		for (int c = 0; c < ncols; c++)
+			values[c] = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
+		if (row(ctx, ncols, values, names))
+			break;
+	}
+	free(values);
+	free(names);
+	PQclear(r);
+	return 0;
+}
+
+static int pg_exec(struct db *db, const char *sql, char **err)
+{
+	PGresult *r = PQexec(P(db)->conn, sql);
+	ExecStatusType st = PQresultStatus(r);
+	PQclear(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		*err = pg_error(P(db)->conn);
+		return -1;
+	}
+	return 0;
+}
+
+static bool pg_connection_lost(struct db *db)
+{
+	return PQstatus(P(db)->conn) != CONNECTION_OK;
+}
+
+static void forget_statements(struct pg_db *p)
+{
+	for (int i = 0; i < p->nprepared; i++)
+		free(p->sql[i]);
+	p->nprepared = 0;
+}
+
+static PGconn *connect_quietly(const char *url, char **err)
+{
+	PGconn *conn = PQconnectdb(url);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		*err = pg_error(conn);
+		PQfinish(conn);
+		return NULL;
+	}
+	PGresult *r = PQexec(conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+	PQclear(r);
+	return conn;
+}
+
+static int pg_reconnect(struct db *db, char **err)
+{
+	struct pg_db *p = P(db);
+	PGconn *conn = connect_quietly(db->url, err);
+	if (!conn)
+		return -1;
+	PQfinish(p->conn);
+	p->conn = conn;
+	forget_statements(p);	/* prepared statements die with the session */
+	return 0;
+}
+
+static void pg_close(struct db *db)
+{
+	struct pg_db *p = P(db);
+	forget_statements(p);
+	PQfinish(p->conn);
+	free(p);
+}
+
+static const struct db_ops pg_ops = {
+	pg_query, pg_exec, pg_connection_lost, pg_reconnect, pg_close,
+};
+
+struct db *db_pg_open(const char *url, char **err)
+{
+	PGconn *conn = connect_quietly(url, err);
+	if (!conn)
+		return NULL;
+	struct pg_db *p = xcalloc(1, sizeof *p);
+	p->conn = conn;
+	struct db *db = xcalloc(1, sizeof *db);
+	db->ops = &pg_ops;
+	db->kind = DB_POSTGRES;
+	db->impl = p;
+	return db;
+}

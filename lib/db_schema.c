@@ -1,0 +1,117 @@
+/*
+ * db_schema.c: the schema and its migrations. Each migration is applied
+ * once, in order, in a transaction, and recorded in schema_version; a
+ * database of any older version is brought up to date when opened.
+ *
+ * On PostgreSQL, crashes is partitioned by week of date_processed (the day
+ * the collector received the crash, what reports group by); partitions are
+ * created ahead by db_ensure_partitions() and dropped by retention.
+ */
+#include "db_impl.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Columns both backends share; types differ only for times and flags. */
+#define CRASH_COLUMNS(TIME, FLAG) \
+	"crash_id TEXT NOT NULL, date_processed " TIME " NOT NULL, processed_at " TIME "," \
+	"product TEXT, version TEXT, release_channel TEXT, build_id TEXT," \
+	"os_name TEXT, os_version TEXT, cpu_arch TEXT, cpu_info TEXT, process_type TEXT," \
+	"signature TEXT, reason TEXT, address TEXT, crashing_thread INTEGER," \
+	"uptime BIGINT, install_time BIGINT, install_age BIGINT, last_crash BIGINT," \
+	"startup_crash " FLAG ", hang_type INTEGER, crash_time BIGINT," \
+	"email TEXT, url TEXT, user_comments TEXT, app_notes TEXT," \
+	"adapter_vendor_id TEXT, adapter_device_id TEXT, topmost_filenames TEXT," \
+	"modules_missing_symbols INTEGER, minidump_sha256 TEXT, throttle_rate INTEGER," \
+	"success " FLAG ", duplicate_of TEXT"
+
+#define OTHER_TABLES(TIME) \
+	"CREATE TABLE signatures (signature TEXT PRIMARY KEY, first_report " TIME " NOT NULL," \
+	"  first_build TEXT);" \
+	"CREATE TABLE product_versions (product TEXT NOT NULL, version TEXT NOT NULL," \
+	"  release_channel TEXT, build_id TEXT NOT NULL DEFAULT '', build_date " TIME "," \
+	"  featured INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (product, version, build_id));" \
+	"CREATE TABLE bug_associations (bug_id BIGINT NOT NULL, signature TEXT NOT NULL," \
+	"  PRIMARY KEY (bug_id, signature));" \
+	"CREATE INDEX bug_associations_signature ON bug_associations (signature);" \
+	"CREATE TABLE adu (date DATE NOT NULL, product TEXT NOT NULL, version TEXT NOT NULL," \
+	"  build_id TEXT NOT NULL DEFAULT '', os_name TEXT NOT NULL DEFAULT ''," \
+	"  count BIGINT NOT NULL, PRIMARY KEY (date, product, version, build_id, os_name));" \
+	"CREATE TABLE daily_aggregates (date DATE NOT NULL, product TEXT NOT NULL," \
+	"  version TEXT NOT NULL, os_name TEXT NOT NULL DEFAULT '', signature TEXT NOT NULL," \
+	"  count BIGINT NOT NULL, PRIMARY KEY (date, product, version, os_name, signature));"
+
+#define CRASH_INDEXES \
+	"CREATE INDEX crashes_date ON crashes (date_processed);" \
+	"CREATE INDEX crashes_product ON crashes (product, version, date_processed);" \
+	"CREATE INDEX crashes_signature ON crashes (signature, date_processed);"
+
+struct migration {
+	int version;
+	const char *sqlite;
+	const char *postgres;
+};
+
+static const struct migration migrations[] = {
+	{ 1,
+	  "CREATE TABLE crashes (" CRASH_COLUMNS("TEXT", "INTEGER") ", PRIMARY KEY (crash_id));"
+	  CRASH_INDEXES OTHER_TABLES("TEXT"),
+	  "CREATE TABLE crashes (" CRASH_COLUMNS("TIMESTAMPTZ", "BOOLEAN")
+	  ", PRIMARY KEY (crash_id, date_processed)) PARTITION BY RANGE (date_processed);"
+	  CRASH_INDEXES "CREATE INDEX crashes_id ON crashes (crash_id);"
+	  OTHER_TABLES("TIMESTAMPTZ") },
+};
+
+static int read_version(void *ctx, int ncols, const char *const *values, const char *const *names)
+{
+	*(int *)ctx = values[0] ? atoi(values[0]) : 0;
+	return 0;
+}
+
+int db_schema_version(struct db *db)
+{
+	int version = 0;
+	char *err = NULL;
+	if (db_query(db, "SELECT max(version) FROM schema_version", 0, NULL, read_version,
+	    &version, &err) != 0)
+		free(err);
+	return version;
+}
+
+static int apply(struct db *db, const struct migration *m, char **err)
+{
+	char v[16];
+	snprintf(v, sizeof v, "%d", m->version);
+	const char *params[] = { v };
+	if (db->ops->exec(db, db->kind == DB_SQLITE ? m->sqlite : m->postgres, err) != 0 ||
+	    db_query(db, "INSERT INTO schema_version (version) VALUES ($1)", 1, params,
+	    NULL, NULL, err) != 0)
+		return -1;
+	log_info("database migrated to schema version %d", m->version);
+	return 0;
+}
+
+int db_migrate(struct db *db, char **err)
+{
+	const size_t n = sizeof migrations / sizeof migrations[0];
+	if (db->ops->exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+	    err) != 0)
+		return -1;
+	if (db_schema_version(db) >= migrations[n - 1].version)
+		return 0;
+	/* Take the write lock first, so that two processes never both migrate. */
+	if (db->ops->exec(db, db->kind == DB_SQLITE ? "BEGIN IMMEDIATE"
+	    : "BEGIN; SELECT pg_advisory_xact_lock(5272741)", err) != 0)
+		return -1;
+	int current = db_schema_version(db);
+	for (size_t i = 0; i < n; i++) {
+		if (migrations[i].version <= current)
+			continue;
+		if (apply(db, &migrations[i], err) != 0) {
+			db_rollback(db);
+			return -1;
+		}
+	}
+	return db_commit(db, err);
+}

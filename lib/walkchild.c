@@ -1,0 +1,183 @@
+/*
+ * walkchild.c: crash-stackwalk in a child process under limits.
+ *
+ * The child gets RLIMIT_CPU and RLIMIT_AS before it executes the walker;
+ * the parent reads its output and its errors with poll(2) against a
+ * wall-clock deadline and kills it when time is up or the output grows
+ * past the limit.
+ */
+#include "util.h"
+#include "walkchild.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_STDERR 4096
+
+static char **walker_argv(const struct walk_request *req)
+{
+	size_t n = 0;
+	while (req->symbols && req->symbols[n])
+		n++;
+	char **argv = xcalloc(2 * n + 8, sizeof *argv);
+	size_t a = 0;
+	argv[a++] = (char *)req->stackwalk;
+	argv[a++] = "--format=json";
+	argv[a++] = "-q";
+	for (size_t i = 0; i < n; i++) {
+		argv[a++] = "--symbols";
+		argv[a++] = (char *)req->symbols[i];
+	}
+	if (req->symbol_cache) {
+		argv[a++] = "--symbol-cache";
+		argv[a++] = (char *)req->symbol_cache;
+	}
+	argv[a++] = (char *)req->dump;
+	return argv;
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void exec_child(char **argv, const struct walk_limits *lim, int out, int err)
+{
+	struct rlimit cpu = { (rlim_t)lim->cpu_seconds, (rlim_t)lim->cpu_seconds + 1 };
+	struct rlimit mem = { (rlim_t)lim->memory_bytes, (rlim_t)lim->memory_bytes };
+	if (lim->cpu_seconds > 0)
+		setrlimit(RLIMIT_CPU, &cpu);
+	if (lim->memory_bytes > 0)
+		setrlimit(RLIMIT_AS, &mem);
+	dup2(out, 1);
+	dup2(err, 2);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+/* Reads what is ready on fd into b; false at end of file. */
+static bool drain(int fd, struct buf *b)
+{
+	char chunk[65536];
+	ssize_t n = read(fd, chunk, sizeof chunk);
+	if (n > 0) {
+		buf_append(b, chunk, (size_t)n);
+		return true;
+	}
+	return n < 0 && (errno == EINTR || errno == EAGAIN);
+}
+
+/* Collects both streams until the child closes them or a limit is hit. */
+static const char *collect(int out, int err, const struct walk_limits *lim, double start,
+    struct buf *json, struct buf *errors)
+{
+	struct pollfd fds[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
+	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+		int left = lim->wall_ms - (int)(now_ms() - start);
+		if (left <= 0)
+			return "ERROR_STACKWALKER_TIMEOUT";
+		if (poll(fds, 2, left) < 0 && errno != EINTR)
+			return "ERROR_STACKWALKER_POLL";
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (!drain(fds[i].fd, i ? errors : json))
+				fds[i].fd = -1;
+		}
+		if (json->len > lim->max_output)
+			return "ERROR_STACKWALKER_OUTPUT_TOO_LARGE";
+		if (errors->len > MAX_STDERR)
+			errors->len = MAX_STDERR, errors->data[MAX_STDERR] = 0;
+	}
+	return NULL;
+}
+
+/* The walker's last error line, without its "crash-stackwalk: " prefix. */
+static char *last_error_line(struct buf *errors)
+{
+	if (!errors->len)
+		return NULL;
+	char *s = xstrdup(errors->data);
+	strtrim(s);
+	char *nl = strrchr(s, '\n');
+	char *line = xstrdup(nl ? nl + 1 : s);
+	free(s);
+	const char *msg = strncmp(line, "crash-stackwalk: ", 17) == 0 ? line + 17 : line;
+	char *out = xstrdup(msg);
+	free(line);
+	return out;
+}
+
+static const char *exit_status(int wstatus)
+{
+	if (WIFSIGNALED(wstatus)) {
+		int sig = WTERMSIG(wstatus);
+		return sig == SIGXCPU || sig == SIGKILL ? "ERROR_STACKWALKER_CPU_LIMIT"
+		    : sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS ? "ERROR_STACKWALKER_CRASHED"
+		    : "ERROR_STACKWALKER_KILLED";
+	}
+	if (WEXITSTATUS(wstatus) == 127)
+		return "ERROR_STACKWALKER_NOT_FOUND";
+	return WEXITSTATUS(wstatus) == 0 ? NULL : "ERROR_MINIDUMP_UNREADABLE";
+}
+
+void walk_isolated(const struct walk_request *req, struct walk_result *out)
+{
+	memset(out, 0, sizeof *out);
+	double start = now_ms();
+	int po[2], pe[2];
+	if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
+		out->status = xstrdup("ERROR_STACKWALKER_SPAWN");
+		out->message = xasprintf("pipe: %s", strerror(errno));
+		return;
+	}
+	char **argv = walker_argv(req);
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_child(argv, &req->limits, po[1], pe[1]);
+	close(po[1]);
+	close(pe[1]);
+	struct buf json, errors;
+	buf_init(&json);
+	buf_init(&errors);
+	const char *failure = pid < 0 ? "ERROR_STACKWALKER_SPAWN"
+	    : collect(po[0], pe[0], &req->limits, start, &json, &errors);
+	int wstatus = 0;
+	if (pid > 0) {
+		if (failure)
+			kill(pid, SIGKILL);
+		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(po[0]);
+	close(pe[0]);
+	free(argv);
+	if (!failure)
+		failure = exit_status(wstatus);
+	if (!failure) {
+		json_error_t jerr;
+		out->json = json_loadb(json.data ? json.data : "", json.len, 0, &jerr);
+		if (!out->json) {
+			failure = "ERROR_STACKWALKER_BAD_OUTPUT";
+			out->message = xasprintf("walker output: %s", jerr.text);
+		}
+	}
+	if (!out->message)
+		out->message = last_error_line(&errors);
+	out->status = xstrdup(failure ? failure : "OK");
+	out->ms = now_ms() - start;
+	buf_free(&json);
+	buf_free(&errors);
+}
+
+void walk_result_free(struct walk_result *r)
+{
+	json_decref(r->json);
+	free(r->status);
+	free(r->message);
+	memset(r, 0, sizeof *r);
+}

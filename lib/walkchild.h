@@ -1,0 +1,37 @@
+/*
+ * walkchild.h: running crash-stackwalk on one dump in a child process
+ * with CPU-time, memory and wall-clock limits, so that a hostile dump can
+ * neither hang nor kill the process that asked.
+ */
+#ifndef CRASH_WALKCHILD_H
+#define CRASH_WALKCHILD_H
+
+#include <jansson.h>
+
+struct walk_limits {
+	int cpu_seconds;		/* RLIMIT_CPU */
+	long long memory_bytes;		/* RLIMIT_AS */
+	int wall_ms;			/* killed past this */
+	size_t max_output;		/* JSON larger than this is refused */
+};
+
+struct walk_request {
+	const char *stackwalk;		/* the crash-stackwalk binary */
+	const char *dump;		/* path of the minidump */
+	const char *const *symbols;	/* symbol directories, NULL-terminated */
+	const char *symbol_cache;	/* may be NULL */
+	struct walk_limits limits;
+};
+
+struct walk_result {
+	json_t *json;		/* the stackwalker's JSON, or NULL */
+	char *status;		/* "OK", or why not: ERROR_STACKWALKER_TIMEOUT, ... */
+	char *message;		/* its error message, if any */
+	double ms;
+};
+
+/* Never fails as a call: what went wrong is in the result. */
+void walk_isolated(const struct walk_request *req, struct walk_result *out);
+void walk_result_free(struct walk_result *r);
+
+#endif

@@ -14,6 +14,7 @@ T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/crash-test.XXXXXX")
 T_PIDS=""
 t_cleanup() {
 	for p in $T_PIDS; do kill -9 "$p" 2>/dev/null; done
+	[ -n "${PG_DIR:-}" ] && { stop_pg; rm -rf "$PG_DIR"; }
 	rm -rf "$T_TMP"
 }
 trap t_cleanup EXIT
@@ -156,3 +157,26 @@ stop_s3() {
 	kill "$S3_PID" 2>/dev/null
 	wait "$S3_PID" 2>/dev/null
 }
+
+# start_pg: a throwaway PostgreSQL cluster listening on a Unix socket only;
+# sets PG_URL. stop_pg and start_pg_again stop and restart the same
+# cluster. Returns 1 when PostgreSQL's server binaries are not installed.
+start_pg() {
+	PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	[ -x "$PG_BIN/initdb" ] || return 1
+	PG_DIR=$(mktemp -d /tmp/crash-pg.XXXXXX)
+	PG_AS=""
+	if [ "$(id -u)" = 0 ]; then	# the server refuses to run as root
+		chown postgres "$PG_DIR"
+		PG_AS="runuser -u postgres --"
+	fi
+	(cd / && $PG_AS "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U crash) >"$PG_DIR/initdb.log" 2>&1 ||
+		{ cat "$PG_DIR/initdb.log" >&2; return 1; }
+	start_pg_again || return 1
+	PG_URL="postgresql://crash@/postgres?host=$PG_DIR"
+}
+start_pg_again() {
+	(cd / && $PG_AS "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+		-o "-k $PG_DIR -c listen_addresses= -c fsync=off" start) >/dev/null
+}
+stop_pg() { (cd / && $PG_AS "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop) >/dev/null 2>&1; }

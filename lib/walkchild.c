@@ -22,6 +22,18 @@
 
 #define MAX_STDERR 4096
 
+/* AddressSanitizer reserves terabytes of shadow memory: no RLIMIT_AS then. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ADDRESS_LIMIT_WORKS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ADDRESS_LIMIT_WORKS 0
+#endif
+#endif
+#ifndef ADDRESS_LIMIT_WORKS
+#define ADDRESS_LIMIT_WORKS 1
+#endif
+
 static char **walker_argv(const struct walk_request *req)
 {
 	size_t n = 0;
@@ -51,7 +63,7 @@ static void exec_child(char **argv, const struct walk_limits *lim, int out, int 
 	struct rlimit mem = { (rlim_t)lim->memory_bytes, (rlim_t)lim->memory_bytes };
 	if (lim->cpu_seconds > 0)
 		setrlimit(RLIMIT_CPU, &cpu);
-	if (lim->memory_bytes > 0)
+	if (lim->memory_bytes > 0 && ADDRESS_LIMIT_WORKS)
 		setrlimit(RLIMIT_AS, &mem);
 	dup2(out, 1);
 	dup2(err, 2);

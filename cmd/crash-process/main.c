@@ -391,6 +391,7 @@ int main(int argc, char **argv)
 	g.conf = conf_load(options, usage, argc, argv, &rest, &nrest);
 	if (nrest)
 		die(2, "usage: crash-process %s", usage);
+	free(rest);
 	long nworkers = conf_int(g.conf, "workers");
 	if (nworkers < 1 || nworkers > 256)
 		die(2, "--workers must be 1 to 256");

@@ -79,6 +79,7 @@ int main(int argc, char **argv)
 	struct conf *conf = conf_load(options, usage, argc, argv, &rest, &nrest);
 	if (nrest)
 		die(2, "usage: crash-signature %s", usage);
+	free(rest);
 	const char *dir = conf_str(conf, "siglists");
 	char *err;
 	struct siglists *sl = siglists_load(dir ? dir : siglists_default_dir(), &err);

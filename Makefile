@@ -78,6 +78,7 @@ bench: all
 	bench/collect
 	bench/stackwalk
 	bench/move
+	bench/process
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

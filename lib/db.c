@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+static int ensure_weeks_ahead(struct db *db, char **err);
+
 struct db *db_open(const char *url, char **err)
 {
 	struct db *db;
@@ -21,7 +23,7 @@ struct db *db_open(const char *url, char **err)
 	if (!db)
 		return NULL;
 	db->url = xstrdup(url);
-	if (db_migrate(db, err) != 0) {
+	if (db_migrate(db, err) != 0 || ensure_weeks_ahead(db, err) != 0) {
 		db_close(db);
 		return NULL;
 	}
@@ -295,6 +297,16 @@ int db_ensure_partitions(struct db *db, const char *from, const char *to, char *
 		if (create_week(db, monday, err) != 0)
 			return -1;
 	return 0;
+}
+
+/* This week's partition and the next four, so inserts never wait on DDL. */
+static int ensure_weeks_ahead(struct db *db, char **err)
+{
+	char from[11], to[11];
+	long today = (long)(time(NULL) / 86400);
+	date_of(today, from);
+	date_of(today + 28, to);
+	return db_ensure_partitions(db, from, to, err);
 }
 
 struct partition_list {

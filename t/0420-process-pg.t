@@ -20,6 +20,7 @@ dbq 'DROP SCHEMA public CASCADE; CREATE SCHEMA public'
 
 week=$(date -u -d "$(date -u +%F) -$(( $(date -u +%u) - 1 )) days" +%Y%m%d)
 is "crashes are partitioned by week" "$(dbq "SELECT count(*) FROM pg_inherits WHERE inhrelid = 'crashes_$week'::regclass")" 1
+ok "partitions are made four weeks ahead" test "$(dbq "SELECT count(*) FROM pg_inherits WHERE inhparent = 'crashes'::regclass")" -ge 5
 like "a report query is an index scan" \
 	"$(dbq "EXPLAIN SELECT signature, count(*) FROM crashes WHERE product = 'Firefox' AND version = '12.0' AND date_processed >= now() - interval '7 days' GROUP BY 1")" \
 	"Index"

@@ -10,6 +10,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -235,6 +236,27 @@ static json_t *walk_one(struct pctx *c, const char *name, const char *path, cons
 	return dump;
 }
 
+static bool is_minidump(const char *path)
+{
+	char magic[4] = { 0 };
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(magic, 1, 4, f) : 0;
+	if (f)
+		fclose(f);
+	return n == 4 && memcmp(magic, "MDMP", 4) == 0;
+}
+
+/*
+ * Where another dump's walk goes: under its own name for Firefox's
+ * upload_file_minidump_<process> dumps, else under "dump_<name>", so that
+ * no dump name can replace a field of the processed crash.
+ */
+static char *other_dump_key(const char *name)
+{
+	return strncmp(name, "upload_file_minidump_", 21) == 0 ? xstrdup(name)
+	    : xasprintf("dump_%s", name);
+}
+
 static int rule_stackwalk(struct pctx *c)
 {
 	const char *const *names = c->in->dump_names;
@@ -243,6 +265,10 @@ static int rule_stackwalk(struct pctx *c)
 	for (size_t i = 0; names && names[i]; i++) {
 		/* The main dump, or a lone dump of another name. */
 		bool main_dump = is_main_dump(names[i]) || (!names[1] && !have_main);
+		if (!main_dump && !is_minidump(c->in->dump_paths[i])) {
+			note(c, "%s is not a minidump: not walked", names[i]);
+			continue;
+		}
 		const char *status;
 		json_t *dump = walk_one(c, names[i], c->in->dump_paths[i], &status);
 		if (main_dump) {
@@ -250,8 +276,10 @@ static int rule_stackwalk(struct pctx *c)
 			json_object_set_new(c->out, "json_dump", dump);
 			json_object_set_new(c->out, "mdsw_status_string", json_string(status));
 		} else {
-			json_object_set_new(c->out, names[i], json_pack("{s:o,s:s}", "json_dump", dump,
+			char *key = other_dump_key(names[i]);
+			json_object_set_new(c->out, key, json_pack("{s:o,s:s}", "json_dump", dump,
 			    "mdsw_status_string", status));
+			free(key);
 			json_array_append_new(others, json_string(names[i]));
 		}
 	}

@@ -89,8 +89,8 @@ static const char *collect(int out, int err, const struct walk_limits *lim, doub
 {
 	struct pollfd fds[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
 	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-		int left = lim->wall_ms - (int)(now_ms() - start);
-		if (left <= 0)
+		int left = lim->wall_ms <= 0 ? -1 : lim->wall_ms - (int)(now_ms() - start);
+		if (lim->wall_ms > 0 && left <= 0)
 			return "ERROR_STACKWALKER_TIMEOUT";
 		if (poll(fds, 2, left) < 0 && errno != EINTR)
 			return "ERROR_STACKWALKER_POLL";
@@ -168,19 +168,25 @@ void walk_isolated(const struct walk_request *req, struct walk_result *out)
 	close(po[0]);
 	close(pe[0]);
 	free(argv);
+	/* The walker prints what it could read even of a damaged dump. */
+	if (!failure && json.len)
+		out->json = json_loadb(json.data, json.len, 0, NULL);
+	const char *walker_status = json_string_value(json_object_get(out->json, "status"));
 	if (!failure)
 		failure = exit_status(wstatus);
-	if (!failure) {
-		json_error_t jerr;
-		out->json = json_loadb(json.data ? json.data : "", json.len, 0, &jerr);
-		if (!out->json) {
-			failure = "ERROR_STACKWALKER_BAD_OUTPUT";
-			out->message = xasprintf("walker output: %s", jerr.text);
-		}
+	if (failure && walker_status && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1)
+		failure = walker_status;
+	if (!failure && !out->json) {
+		failure = "ERROR_STACKWALKER_BAD_OUTPUT";
+		out->message = xstrdup("the walker's output is not JSON");
+	}
+	if (failure && failure != walker_status) {
+		json_decref(out->json);
+		out->json = NULL;
 	}
 	if (!out->message)
 		out->message = last_error_line(&errors);
-	out->status = xstrdup(failure ? failure : "OK");
+	out->status = xstrdup(failure ? failure : walker_status ? walker_status : "OK");
 	out->ms = now_ms() - start;
 	buf_free(&json);
 	buf_free(&errors);

@@ -158,19 +158,24 @@ static int put_processed(struct worker *w, const char *id, json_t *processed)
 	return rc;
 }
 
+/*
+ * A lost connection is retried for retry-for seconds, reconnecting; any
+ * other database error (a deadlock, a full disk) three times at most.
+ */
 static int put_row(struct worker *w, const char *id, json_t *processed)
 {
 	double start = now_ms();
-	int attempt = 0;
+	int attempt = 0, other_errors = 0;
 	for (;;) {
 		char *err = NULL;
 		if (db_put_crash(w->db, processed, &err) == 0)
 			return 0;
 		log_warn("%s: database write failed: %s", id, err);
 		free(err);
-		if (!retry_wait(start, &attempt))
+		bool lost = db_connection_lost(w->db);
+		if ((!lost && ++other_errors == 3) || !retry_wait(start, &attempt))
 			return -1;
-		if (db_connection_lost(w->db) && db_reconnect(w->db, &err) != 0) {
+		if (lost && db_reconnect(w->db, &err) != 0) {
 			log_warn("%s: database reconnect failed: %s", id, err);
 			free(err);
 		}

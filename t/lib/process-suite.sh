@@ -77,8 +77,28 @@ is "hostile dumps: exit 0, all three processed" "$(jq -r .status out-bad | sort 
 is "hostile dumps: EMPTY signatures that say why" "$(jq -r .signature out-bad | cut -c1-32 | sort -u)" "EMPTY: no frame data available; "
 is "hostile dumps: rows" "$(dbq "SELECT count(*) FROM crashes WHERE signature LIKE 'EMPTY: %' AND NOT success")" 3
 is "no dump at all" "$(jq -r .signature out-bad | grep -c 'ERROR_NO_MINIDUMP$')" 1
-id=$(jq -r .crash_id out-bad | head -1)
-like "the stackwalker's status is in the notes" "$(jq -r .processor_notes store/v1/processed_crash/$id)" "stackwalker: upload_file_minidump: ERROR_"
+id=$(jq -r 'select(.signature | test("TRUNCATED")) | .crash_id' out-bad)
+like "a truncated dump: the walker's status is in the notes" "$(jq -r .processor_notes store/v1/processed_crash/$id)" \
+	"stackwalker: upload_file_minidump: ERROR_MINIDUMP_TRUNCATED"
+is "a truncated dump: what could be read is kept" "$(jq '.json_dump.threads | length' store/v1/processed_crash/$id)" 4
+
+# Several dumps: each minidump walked under its name, others noted; no
+# dump name can replace a field of the processed crash.
+make_crash multi ProductName=Firefox
+cp "$LINUX/dumps/crashme-o0-abort.dmp" multi/upload_file_minidump
+cp "$LINUX/dumps/crashme-o0-segv.dmp" multi/upload_file_minidump_browser
+cp "$LINUX/dumps/crashme-o0-fpe.dmp" multi/uuid
+echo '{"memory": "report"}' >multi/memory_report
+crash-submit --url "$COLLECT_URL/submit" multi >/dev/null 2>&1
+crash-move --spool spool --to store >moved-multi 2>/dev/null
+crash-process --store store --db "$DB" $SYMS <moved-multi >out-multi 2>/dev/null
+id=$(jq -r .crash_id out-multi)
+p=store/v1/processed_crash/$id
+is "several dumps: processed" "$(jq -r '[.status, .signature] | join(" ")' out-multi)" "ok raise | abort | do_abort"
+is "several dumps: the browser's dump walked under its name" \
+	"$(jq -r '.upload_file_minidump_browser.json_dump.crash_info.type' "$p")" "SIGSEGV /SEGV_MAPERR"
+is "several dumps: a dump named uuid cannot replace the uuid" "$(jq -r '[.uuid, .dump_uuid.json_dump.crash_info.type] | join(" ")' "$p")" "$id SIGFPE / FPE_INTDIV"
+like "several dumps: what is not a minidump is not walked" "$(jq -r .processor_notes "$p")" "memory_report is not a minidump"
 
 # A walker that hangs or dies is killed and the crash still processed.
 printf '#!/bin/sh\nsleep 30\n' >hang-walker; chmod +x hang-walker

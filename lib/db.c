@@ -76,6 +76,16 @@ void db_rollback(struct db *db)
 		free(err);
 }
 
+const char *db_day_sql(struct db *db, const char *column)
+{
+	static __thread char sql[128];
+	if (db->kind == DB_SQLITE)
+		snprintf(sql, sizeof sql, "substr(%s, 1, 10)", column);
+	else
+		snprintf(sql, sizeof sql, "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD')", column);
+	return sql;
+}
+
 bool db_connection_lost(struct db *db)
 {
 	return db->ops->connection_lost(db);
@@ -181,11 +191,9 @@ static char *upsert_sql(enum db_kind kind)
 	return buf_steal(&b);
 }
 
-static int put_signature(struct db *db, json_t *processed, char **err)
+int db_note_signature(struct db *db, const char *sig, const char *date, const char *build,
+    char **err)
 {
-	const char *sig = json_string_value(json_object_get(processed, "signature"));
-	const char *date = json_string_value(json_object_get(processed, "date_processed"));
-	const char *build = json_string_value(json_object_get(processed, "build"));
 	if (!sig || !date)
 		return 0;
 	const char *params[] = { sig, date, build };
@@ -194,6 +202,57 @@ static int put_signature(struct db *db, json_t *processed, char **err)
 	    " ON CONFLICT (signature) DO UPDATE SET first_report = excluded.first_report,"
 	    " first_build = excluded.first_build"
 	    " WHERE excluded.first_report < signatures.first_report", 3, params, NULL, NULL, err);
+}
+
+/* [[name, version], ...] of the crash's modules, as JSON text. */
+static char *module_list(json_t *processed)
+{
+	json_t *list = json_array(), *m;
+	size_t i;
+	json_array_foreach(json_object_get(json_object_get(processed, "json_dump"), "modules"), i, m) {
+		json_t *name = json_object_get(m, "filename");
+		if (json_is_string(name))
+			json_array_append_new(list, json_pack("[O,O]", name,
+			    json_object_get(m, "version") ? json_object_get(m, "version") : json_null()));
+	}
+	char *text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	return text;
+}
+
+/*
+ * The crash's modules and add-ons, replacing what an earlier processing
+ * wrote; one statement each, the list passed as JSON.
+ */
+static int put_attributes(struct db *db, json_t *processed, const char *id, const char *date,
+    char **err)
+{
+	const bool lite = db->kind == DB_SQLITE;
+	char *modules = module_list(processed);
+	json_t *addons_json = json_object_get(processed, "addons");
+	char *addons = json_dumps(json_is_array(addons_json) ? addons_json : json_array(),
+	    JSON_COMPACT | JSON_ENCODE_ANY);
+	const char *p1[] = { id }, *p3m[] = { id, date, modules }, *p3a[] = { id, date, addons };
+	int rc = db_query(db, "DELETE FROM crash_modules WHERE crash_id = $1", 1, p1, NULL, NULL, err);
+	if (rc == 0)
+		rc = db_query(db, "DELETE FROM crash_addons WHERE crash_id = $1", 1, p1, NULL, NULL, err);
+	if (rc == 0)
+		rc = db_query(db, lite
+		    ? "INSERT INTO crash_modules SELECT $1, $2, json_extract(value, '$[0]'),"
+		      " json_extract(value, '$[1]') FROM json_each($3) WHERE true ON CONFLICT DO NOTHING"
+		    : "INSERT INTO crash_modules SELECT $1, $2::timestamptz, m->>0, m->>1"
+		      " FROM jsonb_array_elements($3::jsonb) m ON CONFLICT DO NOTHING",
+		    3, p3m, NULL, NULL, err);
+	if (rc == 0)
+		rc = db_query(db, lite
+		    ? "INSERT INTO crash_addons SELECT $1, $2, value FROM json_each($3)"
+		      " WHERE true ON CONFLICT DO NOTHING"
+		    : "INSERT INTO crash_addons SELECT $1, $2::timestamptz, a"
+		      " FROM jsonb_array_elements_text($3::jsonb) a ON CONFLICT DO NOTHING",
+		    3, p3a, NULL, NULL, err);
+	free(modules);
+	free(addons);
+	return rc;
 }
 
 int db_put_crash(struct db *db, json_t *processed, char **err)
@@ -218,7 +277,10 @@ int db_put_crash(struct db *db, json_t *processed, char **err)
 		rc = db_query(db, db->upsert, (int)NCOLUMNS, (const char *const *)values,
 		    NULL, NULL, err);
 	if (rc == 0)
-		rc = put_signature(db, processed, err);
+		rc = put_attributes(db, processed, values[0], date, err);
+	if (rc == 0)
+		rc = db_note_signature(db, json_string_value(json_object_get(processed, "signature")),
+		    date, json_string_value(json_object_get(processed, "build")), err);
 	if (rc == 0)
 		rc = db_commit(db, err);
 	else

@@ -54,6 +54,10 @@ int db_reconnect(struct db *db, char **err);
  */
 int db_put_crash(struct db *db, json_t *processed, char **err);
 
+/* Records a crash of sig at date (and build), keeping the earliest one. */
+int db_note_signature(struct db *db, const char *sig, const char *date, const char *build,
+    char **err);
+
 /* The columns of the crashes table, NULL-terminated, for extracts. */
 extern const char *const db_crash_columns[];
 
@@ -62,6 +66,9 @@ extern const char *const db_crash_columns[];
  * a no-op on SQLite). Dates are YYYY-MM-DD.
  */
 int db_ensure_partitions(struct db *db, const char *from, const char *to, char **err);
+/* SQL for the UTC day (YYYY-MM-DD) of a timestamp column, per backend. */
+const char *db_day_sql(struct db *db, const char *column);
+
 /* Removes crashes processed before date (whole partitions on PostgreSQL). */
 int db_drop_before(struct db *db, const char *date, char **err);
 

@@ -47,6 +47,28 @@
 	"CREATE INDEX crashes_product ON crashes (product, version, date_processed);" \
 	"CREATE INDEX crashes_signature ON crashes (signature, date_processed);"
 
+/*
+ * Version 2: daily aggregates keyed by everything reports filter on, with
+ * a sketch of the installs behind each row (sketch.h); the days they are
+ * up to date for; modules and add-ons of each crash, for correlations.
+ */
+#define AGGREGATES(TIME) \
+	"DROP TABLE daily_aggregates;" \
+	"CREATE TABLE daily_aggregates (date DATE NOT NULL, product TEXT NOT NULL," \
+	"  version TEXT NOT NULL, release_channel TEXT NOT NULL, process_type TEXT NOT NULL," \
+	"  os_name TEXT NOT NULL, build_id TEXT NOT NULL, signature TEXT NOT NULL," \
+	"  count BIGINT NOT NULL, startup_count BIGINT NOT NULL, installs TEXT," \
+	"  PRIMARY KEY (date, product, version, release_channel, process_type, os_name, build_id, signature));" \
+	"CREATE INDEX daily_aggregates_product ON daily_aggregates (product, date);" \
+	"CREATE INDEX daily_aggregates_signature ON daily_aggregates (signature, date);" \
+	"CREATE TABLE aggregate_days (date DATE PRIMARY KEY, crashes BIGINT NOT NULL," \
+	"  last_processed TEXT, updated_at " TIME ");" \
+	"CREATE TABLE crash_modules (crash_id TEXT NOT NULL, date_processed " TIME " NOT NULL," \
+	"  module TEXT NOT NULL, version TEXT, PRIMARY KEY (crash_id, module));" \
+	"CREATE INDEX crash_modules_module ON crash_modules (module, date_processed);" \
+	"CREATE TABLE crash_addons (crash_id TEXT NOT NULL, date_processed " TIME " NOT NULL," \
+	"  addon TEXT NOT NULL, PRIMARY KEY (crash_id, addon));"
+
 struct migration {
 	int version;
 	const char *sqlite;
@@ -61,6 +83,7 @@ static const struct migration migrations[] = {
 	  ", PRIMARY KEY (crash_id, date_processed)) PARTITION BY RANGE (date_processed);"
 	  CRASH_INDEXES "CREATE INDEX crashes_id ON crashes (crash_id);"
 	  OTHER_TABLES("TIMESTAMPTZ") },
+	{ 2, AGGREGATES("TEXT"), AGGREGATES("TIMESTAMPTZ") },
 };
 
 static int read_version(void *ctx, int ncols, const char *const *values, const char *const *names)

@@ -55,6 +55,10 @@ is "the row matches the processed crash" \
 is "startup crashes flagged (uptime under a minute)" "$(dbq 'SELECT count(*) FROM crashes WHERE startup_crash AND uptime < 60')" \
 	"$(dbq 'SELECT count(*) FROM crashes WHERE uptime < 60')"
 ok "some are startup crashes" test "$(dbq 'SELECT count(*) FROM crashes WHERE startup_crash')" -gt 0
+is "every crash's modules recorded" "$(dbq 'SELECT count(DISTINCT crash_id) FROM crash_modules')" "$n"
+is "a crash's modules as the walk found them" "$(dbq "SELECT count(*) FROM crash_modules WHERE crash_id = '$id'")" \
+	"$(jq '[.modules[].filename] | unique | length' walked)"
+is "a crash's add-ons recorded" "$(dbq "SELECT addon FROM crash_addons WHERE crash_id = '$id' ORDER BY 1" | tr '\n' ' ')" "a@b:1.0 c@d:2 "
 is "signatures' first appearance" "$(dbq 'SELECT count(*) FROM signatures')" "$(dbq 'SELECT count(DISTINCT signature) FROM crashes')"
 
 # Again: skipped, then replaced with --reprocess; never a second row.

@@ -184,7 +184,13 @@ static void print_usage(const struct conf_option *opts, const char *usage, FILE 
 	}
 	fprintf(f, "  %-28s %s\n", "--config FILE", "configuration file, see crash.conf(5)");
 	fprintf(f, "  %-28s %s\n", "-v, -q", "more, less logging");
-	fprintf(f, "  %-28s %s\n", "--help, --version", "this text, the version");
+	bool own_version = false;
+	for (const struct conf_option *o = opts; o->name; o++)
+		own_version |= !strcmp(o->name, "version");
+	if (own_version)
+		fprintf(f, "  %-28s %s\n", "--help", "this text");
+	else
+		fprintf(f, "  %-28s %s\n", "--help, --version", "this text, the version");
 }
 
 /* Finds the configuration file: --config, $CRASH_CONF, /etc/crash/crash.conf. */
@@ -229,7 +235,8 @@ static bool parse_flag(struct conf *c, const char *usage, int argc, char **argv,
 		print_usage(c->opts, usage, stdout);
 		exit(0);
 	}
-	if (!strcmp(a, "--version")) {
+	/* A tool with a "version" option of its own (crash-aggregate) keeps it. */
+	if (!strcmp(a, "--version") && find_opt(c, "version", 7) < 0) {
 		printf("%s %s\n", progname, CRASH_VERSION);
 		exit(0);
 	}

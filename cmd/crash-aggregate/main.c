@@ -1,0 +1,87 @@
+/*
+ * crash-aggregate: the reports release engineers act on, from the
+ * metadata database: `update` (the cron job that materializes the daily
+ * aggregates) and one subcommand per question.
+ *
+ *   crash-aggregate --db DB update [--date D]
+ *   crash-aggregate --db DB topcrashers --product P [--version V]... --days N --end-date D
+ */
+#include "agg.h"
+#include "aggregate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct conf_option options[] = {
+	{ "db", CONF_STR, "crash.db", "DB", "the database: sqlite:PATH, a path, or postgresql://..." },
+	{ "format", CONF_STR, NULL, "FORMAT", "table, csv, ndjson or html (default: table on a terminal, else ndjson)" },
+	{ "product", CONF_STR, NULL, "NAME", "only this product" },
+	{ "version", CONF_LIST, NULL, "VERSION", "only these versions (repeatable)" },
+	{ "channel", CONF_STR, NULL, "NAME", "only this release channel" },
+	{ "process-type", CONF_STR, NULL, "TYPE", "only this process type (parent, content, gpu, ...)" },
+	{ "os", CONF_STR, NULL, "NAME", "only this OS (Windows NT, Mac OS X, Linux, ...)" },
+	{ "days", CONF_INT, "7", "N", "window length in days (1, 3, 7, 14, 28 ...)" },
+	{ "end-date", CONF_STR, NULL, "YYYY-MM-DD", "the window ends before this day (default today)" },
+	{ "by", CONF_STR, "report", "report|build", "window over report dates or build dates" },
+	{ "limit", CONF_INT, "50", "N", "rows at most (0: all)" },
+	{ "from-crashes", CONF_BOOL, "no", NULL, "compute from crash rows, not the aggregates" },
+	{ "date", CONF_STR, NULL, "YYYY-MM-DD", "update: only this day (default: every day that changed)" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const char usage[] = "[--db DB] [--format FORMAT] COMMAND [OPTIONS]\n"
+    "commands: update, topcrashers";
+
+static int cmd_update(struct agg *a)
+{
+	char *err = NULL;
+	int updated;
+	if (aggregate_update(a->db, conf_str(a->conf, "date"), &updated, &err) != 0) {
+		log_err("update: %s", err);
+		free(err);
+		return 1;
+	}
+	log_info("%d day%s aggregated", updated, updated == 1 ? "" : "s");
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(struct agg *a);
+} commands[] = {
+	{ "update", cmd_update },
+	{ "topcrashers", cmd_topcrashers },
+};
+
+int main(int argc, char **argv)
+{
+	progname = "crash-aggregate";
+	char **rest;
+	int nrest;
+	struct agg a = { 0 };
+	a.conf = conf_load(options, usage, argc, argv, &rest, &nrest);
+	if (nrest != 1)
+		die(2, "usage: crash-aggregate %s", usage);
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(rest[0], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (!cmd)
+		die(2, "unknown command %s; usage: crash-aggregate %s", rest[0], usage);
+	const char *format = conf_str(a.conf, "format");
+	int f = format ? report_format_parse(format) : isatty(1) ? FORMAT_TABLE : FORMAT_NDJSON;
+	if (f < 0)
+		die(2, "--format table, csv, ndjson or html");
+	a.format = f;
+	char *err = NULL;
+	a.db = db_open(conf_str(a.conf, "db"), &err);
+	if (!a.db)
+		die(1, "%s", err);
+	int status = cmd->run(&a);
+	db_close(a.db);
+	free(rest);
+	conf_free(a.conf);
+	return status;
+}

@@ -1,0 +1,321 @@
+/*
+ * topcrashers.c: the most common signatures of a product over a window,
+ * with their share, its change against the window before, and who they
+ * hit. Read from the daily aggregates, or with --from-crashes from the
+ * crash rows themselves (the same answer, slower: the reference the
+ * aggregates are checked and benchmarked against).
+ */
+#include "agg.h"
+#include "aggregate.h"
+#include "sketch.h"
+#include "strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { OS_WIN, OS_MAC, OS_LIN, OS_OTHER };
+
+struct sigstat {
+	const char *name;		/* the map's copy */
+	long long count, startup, os[4], prev;
+	bool in_prev;
+	char **versions;
+	size_t nversions;
+	struct sketch installs;
+	long long exact_installs;	/* --from-crashes */
+	char *first;
+	json_t *bugs, *daily;
+};
+
+struct top {
+	struct agg *a;
+	struct strmap sigs;
+	long long total, prev_total;
+	bool from_crashes, by_build;
+	struct window w;
+};
+
+static void sigstat_free(void *p)
+{
+	struct sigstat *s = p;
+	for (size_t i = 0; i < s->nversions; i++)
+		free(s->versions[i]);
+	free(s->versions);
+	free(s->first);
+	json_decref(s->bugs);
+	json_decref(s->daily);
+	free(s);
+}
+
+static struct sigstat *sig_get(struct top *t, const char *name)
+{
+	struct sigstat *s = strmap_get(&t->sigs, name);
+	if (!s) {
+		s = xcalloc(1, sizeof *s);
+		sketch_init(&s->installs);
+		s->bugs = json_array();
+		s->name = strmap_put(&t->sigs, name, s);
+	}
+	return s;
+}
+
+static int os_class(const char *os)
+{
+	return !strcmp(os, "Windows NT") ? OS_WIN : !strcmp(os, "Mac OS X") ? OS_MAC
+	    : !strcmp(os, "Linux") ? OS_LIN : OS_OTHER;
+}
+
+static void add_version(struct sigstat *s, const char *v)
+{
+	for (size_t i = 0; i < s->nversions; i++)
+		if (!strcmp(s->versions[i], v))
+			return;
+	s->versions = xrealloc(s->versions, (s->nversions + 1) * sizeof *s->versions);
+	s->versions[s->nversions++] = xstrdup(v);
+}
+
+/* signature, os, version, count, startup */
+static int add_current(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct top *t = ctx;
+	struct sigstat *s = sig_get(t, v[0] ? v[0] : "");
+	long long n = v[3] ? atoll(v[3]) : 0;
+	s->count += n;
+	s->startup += v[4] ? atoll(v[4]) : 0;
+	s->os[os_class(v[1] ? v[1] : "")] += n;
+	add_version(s, v[2] ? v[2] : "");
+	t->total += n;
+	return 0;
+}
+
+/* signature, count */
+static int add_previous(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct top *t = ctx;
+	long long n = v[1] ? atoll(v[1]) : 0;
+	t->prev_total += n;
+	struct sigstat *s = strmap_get(&t->sigs, v[0] ? v[0] : "");
+	if (s) {
+		s->prev += n;
+		s->in_prev = true;
+	}
+	return 0;
+}
+
+/* The window's condition: report days, or build ids of those days. */
+static void window_filter(struct top *t, struct filter *f, const char *start, const char *end,
+    char bstart[9], char bend[9])
+{
+	if (t->by_build) {
+		snprintf(bstart, 9, "%.4s%.2s%.2s", start, start + 5, start + 8);
+		snprintf(bend, 9, "%.4s%.2s%.2s", end, end + 5, end + 8);
+		filter_add(f, "build_id >= $%d", bstart);
+		filter_add(f, "build_id < $%d", bend);
+	} else {
+		filter_add(f, t->from_crashes ? "date_processed >= $%d" : "date >= $%d", start);
+		filter_add(f, t->from_crashes ? "date_processed < $%d" : "date < $%d", end);
+	}
+}
+
+static int run(struct top *t, const char *select, const char *group, const char *start,
+    const char *end, db_row_fn fn, const char *const *sigs, int nsigs)
+{
+	struct filter f;
+	char bstart[9], bend[9];
+	char *err = NULL;
+	filter_init(&f);
+	filter_common(&f, t->a);
+	window_filter(t, &f, start, end, bstart, bend);
+	filter_in(&f, "signature", sigs, nsigs);
+	char *sql = xasprintf("SELECT %s FROM %s WHERE true%s%s%s", select,
+	    t->from_crashes ? "crashes" : "daily_aggregates", f.sql.data, group ? " GROUP BY " : "",
+	    group ? group : "");
+	int rc = db_query(t->a->db, sql, f.n, f.params, fn, t, &err);
+	if (rc != 0) {
+		log_err("%s", err);
+		free(err);
+	}
+	free(sql);
+	filter_free(&f);
+	return rc;
+}
+
+static int by_count(const void *x, const void *y)
+{
+	const struct sigstat *a = *(struct sigstat *const *)x, *b = *(struct sigstat *const *)y;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static int add_installs(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct top *t = ctx;
+	struct sigstat *s = strmap_get(&t->sigs, v[0] ? v[0] : "");
+	if (!s)
+		return 0;
+	if (t->from_crashes) {
+		s->exact_installs = v[1] ? atoll(v[1]) : 0;
+	} else {
+		struct sketch k;
+		if (sketch_load(&k, v[1]))
+			sketch_merge(&s->installs, &k);
+	}
+	return 0;
+}
+
+static int add_first(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct sigstat *s = strmap_get(&((struct top *)ctx)->sigs, v[0] ? v[0] : "");
+	if (s && v[1])
+		s->first = xstrndup(v[1], 10);
+	return 0;
+}
+
+static int add_bug(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct sigstat *s = strmap_get(&((struct top *)ctx)->sigs, v[0] ? v[0] : "");
+	if (s && v[1])
+		json_array_append_new(s->bugs, json_integer(atoll(v[1])));
+	return 0;
+}
+
+/* Per-day counts of the listed signatures, for the HTML sparklines. */
+static int add_daily(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct top *t = ctx;
+	struct sigstat *s = strmap_get(&t->sigs, v[0] ? v[0] : "");
+	long day = v[1] ? day_number(v[1]) - day_number(t->w.start) : -1;
+	if (!s || day < 0 || day >= t->w.days)
+		return 0;
+	if (!s->daily) {
+		s->daily = json_array();
+		for (int i = 0; i < t->w.days; i++)
+			json_array_append_new(s->daily, json_integer(0));
+	}
+	json_array_set_new(s->daily, (size_t)day, json_integer(atoll(v[2]) +
+	    json_integer_value(json_array_get(s->daily, (size_t)day))));
+	return 0;
+}
+
+/* What only the listed rows need: installs, first appearance, bugs, days. */
+static int details(struct top *t, const char *const *names, int n)
+{
+	const char *s = t->w.start, *e = t->w.end;
+	int rc = run(t, t->from_crashes ? "signature, count(DISTINCT install_time)" : "signature, installs",
+	    t->from_crashes ? "signature" : NULL, s, e, add_installs, names, n);
+	if (rc == 0 && t->a->format == FORMAT_HTML) {
+		char *daily = t->from_crashes ? xasprintf("signature, %s, count(*)",
+		    db_day_sql(t->a->db, "date_processed")) : xstrdup("signature, date, sum(count)");
+		rc = run(t, daily, "1, 2", s, e, add_daily, names, n);
+		free(daily);
+	}
+	struct filter f;
+	filter_init(&f);
+	filter_in(&f, "signature", names, n);
+	char *err = NULL;
+	char *q1 = xasprintf("SELECT signature, first_report FROM signatures WHERE true%s", f.sql.data);
+	char *q2 = xasprintf("SELECT signature, bug_id FROM bug_associations WHERE true%s ORDER BY 1, 2",
+	    f.sql.data);
+	if (rc == 0 && (db_query(t->a->db, q1, f.n, f.params, add_first, t, &err) != 0 ||
+	    db_query(t->a->db, q2, f.n, f.params, add_bug, t, &err) != 0)) {
+		log_err("%s", err);
+		free(err);
+		rc = -1;
+	}
+	free(q1);
+	free(q2);
+	filter_free(&f);
+	return rc;
+}
+
+static json_t *row_of(struct top *t, struct sigstat *s, size_t rank)
+{
+	double percent = t->total ? 100.0 * (double)s->count / (double)t->total : 0;
+	json_t *diff = s->in_prev && t->prev_total
+	    ? report_share(percent - 100.0 * (double)s->prev / (double)t->prev_total)
+	    : json_string("new");
+	long long installs = t->from_crashes ? s->exact_installs : (long long)sketch_count(&s->installs);
+	return json_pack("[I,s,I,o,o,I,I,I,I,I,I,o,s?,O]", (json_int_t)rank, s->name,
+	    (json_int_t)s->count, report_share(percent), diff, (json_int_t)s->os[OS_WIN],
+	    (json_int_t)s->os[OS_MAC], (json_int_t)s->os[OS_LIN], (json_int_t)s->os[OS_OTHER],
+	    (json_int_t)s->nversions, (json_int_t)installs,
+	    report_share(s->count ? 100.0 * (double)s->startup / (double)s->count : 0),
+	    s->first, s->bugs);
+}
+
+static const char *columns[] = {
+	"rank", "signature", "count", "percent", "diff", "win_count", "mac_count", "lin_count",
+	"other_count", "versions_count", "installs", "startup_percent", "first_appearance",
+	"bug_ids", NULL,
+};
+
+static struct report *build_report(struct top *t, struct sigstat **list, size_t n)
+{
+	const char **versions;
+	int nv = conf_list(t->a->conf, "version", &versions);
+	struct buf title;
+	buf_init(&title);
+	buf_printf(&title, "Top crashers: %s", conf_str(t->a->conf, "product") ?: "all products");
+	for (int i = 0; i < nv; i++)
+		buf_printf(&title, "%s%s", i ? ", " : " ", versions[i]);
+	buf_printf(&title, ", %d days before %s (by %s date)", t->w.days, t->w.end,
+	    t->by_build ? "build" : "report");
+	struct report *r = report_new(title.data, columns);
+	buf_free(&title);
+	long long covered = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t row = report_add(r, row_of(t, list[i], i + 1));
+		if (list[i]->daily)
+			json_array_set(r->series, row, list[i]->daily);
+		covered += list[i]->count;
+	}
+	r->series_label = xstrdup("crashes per day");
+	r->footer = xasprintf("the report covers %.2f%% of all %lld crashes",
+	    t->total ? 100.0 * (double)covered / (double)t->total : 0.0, t->total);
+	return r;
+}
+
+int cmd_topcrashers(struct agg *a)
+{
+	struct top t = { .a = a, .from_crashes = conf_bool(a->conf, "from-crashes") };
+	const char *by = conf_str(a->conf, "by");
+	if (strcmp(by, "report") && strcmp(by, "build"))
+		die(2, "--by report or --by build");
+	t.by_build = !strcmp(by, "build");
+	if (!window_from_conf(a, &t.w))
+		return 2;
+	strmap_init(&t.sigs);
+	const char *sel = t.from_crashes
+	    ? "coalesce(signature, ''), coalesce(os_name, ''), coalesce(version, ''), count(*),"
+	      " count(*) FILTER (WHERE startup_crash)"
+	    : "signature, os_name, version, sum(count), sum(startup_count)";
+	int rc = run(&t, sel, "1, 2, 3", t.w.start, t.w.end, add_current, NULL, 0);
+	if (rc == 0)
+		rc = run(&t, t.from_crashes ? "coalesce(signature, ''), count(*)" : "signature, sum(count)",
+		    "1", t.w.prev_start, t.w.start, add_previous, NULL, 0);
+	struct sigstat **list = xcalloc(t.sigs.n + 1, sizeof *list);
+	size_t n = 0;
+	for (size_t i = 0; i < t.sigs.cap; i++)
+		if (t.sigs.keys[i])
+			list[n++] = t.sigs.values[i];
+	qsort(list, n, sizeof *list, by_count);
+	long long limit = conf_int(a->conf, "limit");
+	if (limit > 0 && (size_t)limit < n)
+		n = (size_t)limit;
+	const char **names = xcalloc(n + 1, sizeof *names);
+	for (size_t i = 0; i < n; i++)
+		names[i] = list[i]->name;
+	if (rc == 0 && n)
+		rc = details(&t, names, (int)n);
+	int status = 1;
+	if (rc == 0) {
+		struct report *r = build_report(&t, list, n);
+		status = agg_print(a, r);
+		report_free(r);
+	}
+	free(names);
+	free(list);
+	strmap_free(&t.sigs, sigstat_free);
+	return status;
+}

@@ -1,0 +1,245 @@
+/*
+ * aggregate.c: materializing the daily aggregates (Socorro's tcbs, with
+ * more dimensions). A day is rebuilt whole, in one transaction, from its
+ * crash rows; aggregate_days remembers how many crashes and which latest
+ * processing time each day was built from, so a cron run finds the days
+ * that changed (new crashes, reprocessing, backfills) and only those.
+ */
+#include "aggregate.h"
+#include "db.h"
+#include "sketch.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+long day_number(const char *date)
+{
+	struct tm tm = { 0 };
+	char *end = date ? strptime(date, "%Y-%m-%d", &tm) : NULL;
+	if (!end || *end)
+		return -1;
+	return (long)(timegm(&tm) / 86400);
+}
+
+void day_string(long day, char out[11])
+{
+	time_t t = (time_t)day * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+enum { D_PRODUCT, D_VERSION, D_CHANNEL, D_PTYPE, D_OS, D_BUILD, D_SIGNATURE, NDIMS };
+
+/* One aggregate row being built: the group's key and its measures. */
+struct group {
+	char *key[NDIMS];
+	long long count, startup;
+	struct sketch installs;
+	bool open;
+};
+
+struct day_build {
+	struct db *db;
+	const char *day;
+	struct group g;
+	char *err;
+	int rc;
+	/* the earliest crash of each signature seen, for first appearance */
+	char *sig, *sig_date, *sig_build;
+};
+
+static void flush_signature(struct day_build *b)
+{
+	if (b->sig && b->rc == 0)
+		b->rc = db_note_signature(b->db, b->sig, b->sig_date, b->sig_build, &b->err);
+	free(b->sig);
+	free(b->sig_date);
+	free(b->sig_build);
+	b->sig = b->sig_date = b->sig_build = NULL;
+}
+
+static void flush_group(struct day_build *b)
+{
+	struct group *g = &b->g;
+	if (!g->open)
+		return;
+	if (b->rc == 0) {
+		char count[24], startup[24];
+		snprintf(count, sizeof count, "%lld", g->count);
+		snprintf(startup, sizeof startup, "%lld", g->startup);
+		char *installs = sketch_dump(&g->installs);
+		const char *params[] = { b->day, g->key[0], g->key[1], g->key[2], g->key[3],
+			g->key[4], g->key[5], g->key[6], count, startup, installs };
+		b->rc = db_query(b->db, "INSERT INTO daily_aggregates (date, product, version,"
+		    " release_channel, process_type, os_name, build_id, signature, count,"
+		    " startup_count, installs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+		    11, params, NULL, NULL, &b->err);
+		free(installs);
+	}
+	for (int i = 0; i < NDIMS; i++)
+		free(g->key[i]);
+	memset(g, 0, sizeof *g);
+}
+
+static bool is_true(const char *v)
+{
+	return v && (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "true"));
+}
+
+/* Rows arrive ordered by the dimensions: a new key closes the group. */
+static int add_crash(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct day_build *b = ctx;
+	bool same = b->g.open;
+	for (int i = 0; same && i < NDIMS; i++)
+		same = strcmp(b->g.key[i], v[i] ? v[i] : "") == 0;
+	if (!same) {
+		flush_group(b);
+		for (int i = 0; i < NDIMS; i++)
+			b->g.key[i] = xstrdup(v[i] ? v[i] : "");
+		sketch_init(&b->g.installs);
+		b->g.open = true;
+	}
+	b->g.count++;
+	b->g.startup += is_true(v[NDIMS + 1]);
+	if (v[NDIMS])
+		sketch_add(&b->g.installs, v[NDIMS]);
+	/* First appearance: the earliest crash per signature (dates compare as text). */
+	const char *sig = v[D_SIGNATURE] ? v[D_SIGNATURE] : "", *date = v[NDIMS + 2];
+	if (b->sig && strcmp(b->sig, sig) == 0) {
+		if (date && strcmp(date, b->sig_date) < 0) {
+			free(b->sig_date);
+			free(b->sig_build);
+			b->sig_date = xstrdup(date);
+			b->sig_build = v[D_BUILD] ? xstrdup(v[D_BUILD]) : NULL;
+		}
+	} else if (date) {
+		flush_signature(b);
+		b->sig = xstrdup(sig);
+		b->sig_date = xstrdup(date);
+		b->sig_build = v[D_BUILD] ? xstrdup(v[D_BUILD]) : NULL;
+	}
+	return b->rc != 0;
+}
+
+static int rebuild_day(struct db *db, const char *day, const char *ncrashes, const char *last,
+    char **err)
+{
+	char next[11];
+	day_string(day_number(day) + 1, next);
+	struct day_build b = { .db = db, .day = day };
+	const char *range[] = { day, next };
+	char *select = xasprintf("SELECT coalesce(product, ''), coalesce(version, ''),"
+	    " coalesce(release_channel, ''), coalesce(process_type, ''), coalesce(os_name, ''),"
+	    " coalesce(build_id, ''), coalesce(signature, ''), install_time, startup_crash, %s"
+	    " FROM crashes WHERE date_processed >= $1 AND date_processed < $2"
+	    " ORDER BY 1, 2, 3, 4, 5, 6, 7",
+	    db_kind(db) == DB_SQLITE ? "date_processed" : "date_processed::text");
+	if (db_begin(db, err) != 0) {
+		free(select);
+		return -1;
+	}
+	b.rc = db_query(db, "DELETE FROM daily_aggregates WHERE date = $1", 1, range, NULL, NULL, &b.err);
+	if (b.rc == 0 && db_query(db, select, 2, range, add_crash, &b, &b.err) != 0 && !b.err)
+		b.rc = -1;
+	flush_group(&b);
+	flush_signature(&b);
+	if (b.rc == 0) {
+		char now[33];
+		iso8601_now(now);
+		const char *params[] = { day, ncrashes, last, now };
+		b.rc = db_query(db, "INSERT INTO aggregate_days (date, crashes, last_processed, updated_at)"
+		    " VALUES ($1, $2, $3, $4) ON CONFLICT (date) DO UPDATE SET crashes = excluded.crashes,"
+		    " last_processed = excluded.last_processed, updated_at = excluded.updated_at",
+		    4, params, NULL, NULL, &b.err);
+	}
+	free(select);
+	if (b.rc == 0)
+		return db_commit(db, err);
+	db_rollback(db);
+	*err = b.err ? b.err : xstrdup("aggregating failed");
+	return -1;
+}
+
+struct day_state {
+	char **days, **counts, **lasts;
+	size_t n;
+};
+
+static int collect_day(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct day_state *s = ctx;
+	s->days = xrealloc(s->days, (s->n + 1) * sizeof *s->days);
+	s->counts = xrealloc(s->counts, (s->n + 1) * sizeof *s->counts);
+	s->lasts = xrealloc(s->lasts, (s->n + 1) * sizeof *s->lasts);
+	s->days[s->n] = xstrdup(v[0] ? v[0] : "");
+	s->counts[s->n] = xstrdup(v[1] ? v[1] : "0");
+	s->lasts[s->n] = xstrdup(v[2] ? v[2] : "");
+	s->n++;
+	return 0;
+}
+
+static void day_state_free(struct day_state *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->days[i]);
+		free(s->counts[i]);
+		free(s->lasts[i]);
+	}
+	free(s->days);
+	free(s->counts);
+	free(s->lasts);
+}
+
+/*
+ * Every day's crash count and latest processing time, and whether its
+ * aggregates were built from exactly those (stale = 1 when not).
+ */
+static char *state_sql(struct db *db, bool one_day)
+{
+	const char *processed = db_kind(db) == DB_SQLITE ? "max(processed_at)" : "max(processed_at)::text";
+	return xasprintf("SELECT c.day, c.n, c.last, CASE WHEN a.date IS NULL OR a.crashes <> c.n"
+	    " OR coalesce(a.last_processed, '') <> coalesce(c.last, '') THEN 1 ELSE 0 END"
+	    " FROM (SELECT %s AS day, count(*) AS n, %s AS last FROM crashes %s GROUP BY 1) c"
+	    " LEFT JOIN aggregate_days a ON a.date = %s ORDER BY 1",
+	    db_day_sql(db, "date_processed"), processed,
+	    one_day ? "WHERE date_processed >= $1 AND date_processed < $2" : "",
+	    db_kind(db) == DB_SQLITE ? "c.day" : "c.day::date");
+}
+
+static int collect_stale(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	return v[3] && strcmp(v[3], "1") == 0 ? collect_day(ctx, ncols, v, names) : 0;
+}
+
+int aggregate_update(struct db *db, const char *day, int *updated, char **err)
+{
+	struct day_state s = { 0 };
+	char next[11];
+	*updated = 0;
+	if (day && day_number(day) < 0) {
+		*err = xasprintf("not a date: %s", day);
+		return -1;
+	}
+	if (day)
+		day_string(day_number(day) + 1, next);
+	const char *range[] = { day, next };
+	char *sql = state_sql(db, day != NULL);
+	int rc = db_query(db, sql, day ? 2 : 0, range, day ? collect_day : collect_stale, &s, err);
+	free(sql);
+	/* A given day with no crashes left: its aggregates go too. */
+	if (rc == 0 && day && s.n == 0)
+		rc = rebuild_day(db, day, "0", NULL, err);
+	for (size_t i = 0; rc == 0 && i < s.n; i++) {
+		rc = rebuild_day(db, s.days[i], s.counts[i], s.lasts[i], err);
+		if (rc == 0) {
+			(*updated)++;
+			log_info("aggregated %s: %s crashes", s.days[i], s.counts[i]);
+		}
+	}
+	day_state_free(&s);
+	return rc;
+}

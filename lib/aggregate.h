@@ -1,0 +1,23 @@
+/*
+ * aggregate.h: the daily aggregates reports read instead of crash rows:
+ * per day x product x version x channel x process type x OS x build x
+ * signature, the count of crashes, of startup crashes, and a sketch of
+ * the installs behind them.
+ */
+#ifndef CRASH_AGGREGATE_H
+#define CRASH_AGGREGATE_H
+
+struct db;
+
+/*
+ * Rebuilds the aggregates of one day (YYYY-MM-DD), or with day NULL of
+ * every day whose crashes changed since its last update. Idempotent.
+ * *updated gets the number of days rebuilt. 0, or -1 with *err.
+ */
+int aggregate_update(struct db *db, const char *day, int *updated, char **err);
+
+/* "YYYY-MM-DD" of days since the epoch, and back; -1 if not a date. */
+long day_number(const char *date);
+void day_string(long day, char out[11]);
+
+#endif

@@ -37,6 +37,7 @@ enum { D_PRODUCT, D_VERSION, D_CHANNEL, D_PTYPE, D_OS, D_BUILD, D_SIGNATURE, NDI
 struct group {
 	char *key[NDIMS];
 	long long count, startup;
+	double sampled;
 	struct sketch installs;
 	bool open;
 };
@@ -67,16 +68,18 @@ static void flush_group(struct day_build *b)
 	if (!g->open)
 		return;
 	if (b->rc == 0) {
-		char count[24], startup[24];
+		char count[24], startup[24], sampled[32];
 		snprintf(count, sizeof count, "%lld", g->count);
 		snprintf(startup, sizeof startup, "%lld", g->startup);
+		snprintf(sampled, sizeof sampled, "%.6f", g->sampled);
 		char *installs = sketch_dump(&g->installs);
 		const char *params[] = { b->day, g->key[0], g->key[1], g->key[2], g->key[3],
-			g->key[4], g->key[5], g->key[6], count, startup, installs };
+			g->key[4], g->key[5], g->key[6], count, startup, installs, sampled };
 		b->rc = db_query(b->db, "INSERT INTO daily_aggregates (date, product, version,"
 		    " release_channel, process_type, os_name, build_id, signature, count,"
-		    " startup_count, installs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-		    11, params, NULL, NULL, &b->err);
+		    " startup_count, installs, sampled_count)"
+		    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+		    12, params, NULL, NULL, &b->err);
 		free(installs);
 	}
 	for (int i = 0; i < NDIMS; i++)
@@ -105,6 +108,9 @@ static int add_crash(void *ctx, int ncols, const char *const *v, const char *con
 	}
 	b->g.count++;
 	b->g.startup += is_true(v[NDIMS + 1]);
+	/* A crash kept at a throttle rate of 10% stands for ten. */
+	long rate = v[NDIMS + 3] ? atol(v[NDIMS + 3]) : 100;
+	b->g.sampled += 100.0 / (rate > 0 && rate <= 100 ? (double)rate : 100.0);
 	if (v[NDIMS])
 		sketch_add(&b->g.installs, v[NDIMS]);
 	/* First appearance: the earliest crash per signature (dates compare as text). */
@@ -134,8 +140,8 @@ static int rebuild_day(struct db *db, const char *day, const char *ncrashes, con
 	const char *range[] = { day, next };
 	char *select = xasprintf("SELECT coalesce(product, ''), coalesce(version, ''),"
 	    " coalesce(release_channel, ''), coalesce(process_type, ''), coalesce(os_name, ''),"
-	    " coalesce(build_id, ''), coalesce(signature, ''), install_time, startup_crash, %s"
-	    " FROM crashes WHERE date_processed >= $1 AND date_processed < $2"
+	    " coalesce(build_id, ''), coalesce(signature, ''), install_time, startup_crash, %s,"
+	    " throttle_rate FROM crashes WHERE date_processed >= $1 AND date_processed < $2"
 	    " ORDER BY 1, 2, 3, 4, 5, 6, 7",
 	    db_kind(db) == DB_SQLITE ? "date_processed" : "date_processed::text");
 	if (db_begin(db, err) != 0) {

@@ -49,7 +49,9 @@
 
 /*
  * Version 2: daily aggregates keyed by everything reports filter on, with
- * a sketch of the installs behind each row (sketch.h); the days they are
+ * a sketch of the installs behind each row (sketch.h) and the count
+ * corrected for throttling (each crash weighs 100 / its throttle rate,
+ * the crashes it stands for); the days they are
  * up to date for; modules and add-ons of each crash, for correlations.
  */
 #define AGGREGATES(TIME) \
@@ -58,13 +60,14 @@
 	"  version TEXT NOT NULL, release_channel TEXT NOT NULL, process_type TEXT NOT NULL," \
 	"  os_name TEXT NOT NULL, build_id TEXT NOT NULL, signature TEXT NOT NULL," \
 	"  count BIGINT NOT NULL, startup_count BIGINT NOT NULL, installs TEXT," \
+	"  sampled_count DOUBLE PRECISION NOT NULL DEFAULT 0," \
 	"  PRIMARY KEY (date, product, version, release_channel, process_type, os_name, build_id, signature));" \
 	"CREATE INDEX daily_aggregates_product ON daily_aggregates (product, date);" \
 	"CREATE INDEX daily_aggregates_signature ON daily_aggregates (signature, date);" \
 	"CREATE TABLE aggregate_days (date DATE PRIMARY KEY, crashes BIGINT NOT NULL," \
 	"  last_processed TEXT, updated_at " TIME ");" \
 	"CREATE TABLE crash_modules (crash_id TEXT NOT NULL, date_processed " TIME " NOT NULL," \
-	"  module TEXT NOT NULL, version TEXT, PRIMARY KEY (crash_id, module));" \
+	"  module TEXT NOT NULL, module_version TEXT, PRIMARY KEY (crash_id, module));" \
 	"CREATE INDEX crash_modules_module ON crash_modules (module, date_processed);" \
 	"CREATE TABLE crash_addons (crash_id TEXT NOT NULL, date_processed " TIME " NOT NULL," \
 	"  addon TEXT NOT NULL, PRIMARY KEY (crash_id, addon));"

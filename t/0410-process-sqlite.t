@@ -8,7 +8,6 @@ if [ ! -d "$TESTDATA/minidumps/linux" ]; then
 	exit 0
 fi
 cd "$T_TMP" || exit 1
-[ -n "${KEEP:-}" ] && trap - EXIT && echo "# $T_TMP" >&2
 DB=sqlite:$T_TMP/crash.db
 dbq() { sqlite3 "$T_TMP/crash.db" "$1"; }
 . "$ROOT/t/lib/process-suite.sh"

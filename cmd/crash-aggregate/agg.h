@@ -27,6 +27,8 @@ struct filter {
 
 void filter_init(struct filter *f);
 void filter_free(struct filter *f);
+/* Adds a parameter without a condition; returns its number (for $N). */
+int filter_param(struct filter *f, const char *value);
 /* Appends " AND <fmt>" where fmt holds one %d for the parameter's number. */
 void filter_add(struct filter *f, const char *fmt, const char *value);
 /* Appends " AND column IN ($a, $b, ...)" for the values. */
@@ -47,5 +49,14 @@ bool window_from_conf(struct agg *a, struct window *w);
 int agg_print(struct agg *a, struct report *r);
 
 int cmd_topcrashers(struct agg *a);
+int cmd_new(struct agg *a);
+int cmd_explosive(struct agg *a);
+int cmd_import_adu(struct agg *a, const char *path);
+int cmd_rates(struct agg *a);
+int cmd_compare_builds(struct agg *a);
+int cmd_correlations(struct agg *a);
+int cmd_modules(struct agg *a);
+int cmd_frankeninstalls(struct agg *a);
+int cmd_duplicates(struct agg *a);
 
 #endif

@@ -29,6 +29,12 @@ static void add_param(struct filter *f, const char *value)
 	f->params[f->n++] = value;
 }
 
+int filter_param(struct filter *f, const char *value)
+{
+	add_param(f, value);
+	return f->n;
+}
+
 void filter_add(struct filter *f, const char *fmt, const char *value)
 {
 	add_param(f, value);

@@ -28,11 +28,18 @@ static const struct conf_option options[] = {
 	{ "limit", CONF_INT, "50", "N", "rows at most (0: all)" },
 	{ "from-crashes", CONF_BOOL, "no", NULL, "compute from crash rows, not the aggregates" },
 	{ "date", CONF_STR, NULL, "YYYY-MM-DD", "update: only this day (default: every day that changed)" },
+	{ "signature", CONF_STR, NULL, "SIGNATURE", "correlations: the signature" },
+	{ "module", CONF_STR, NULL, "NAME", "modules, frankeninstalls: the module" },
+	{ "build", CONF_LIST, NULL, "BUILD_ID", "rates: only this build; compare-builds: the two builds" },
+	{ "min-count", CONF_INT, "10", "N", "explosive: crashes on the day at least" },
+	{ "threshold", CONF_STR, "3", "SCORE", "explosive: score at least" },
+	{ "uptime-slack", CONF_INT, "5", "SECONDS", "duplicates: uptimes this close are the same crash" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const char usage[] = "[--db DB] [--format FORMAT] COMMAND [OPTIONS]\n"
-    "commands: update, topcrashers";
+    "commands: update, topcrashers, new, explosive, import-adu FILE.csv, rates,\n"
+    "compare-builds, correlations, modules, frankeninstalls, duplicates";
 
 static int cmd_update(struct agg *a)
 {
@@ -47,12 +54,29 @@ static int cmd_update(struct agg *a)
 	return 0;
 }
 
+static const char *import_file;
+
+static int cmd_import(struct agg *a)
+{
+	return cmd_import_adu(a, import_file);
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(struct agg *a);
+	int nargs;
 } commands[] = {
-	{ "update", cmd_update },
-	{ "topcrashers", cmd_topcrashers },
+	{ "update", cmd_update, 0 },
+	{ "topcrashers", cmd_topcrashers, 0 },
+	{ "new", cmd_new, 0 },
+	{ "explosive", cmd_explosive, 0 },
+	{ "import-adu", cmd_import, 1 },
+	{ "rates", cmd_rates, 0 },
+	{ "compare-builds", cmd_compare_builds, 0 },
+	{ "correlations", cmd_correlations, 0 },
+	{ "modules", cmd_modules, 0 },
+	{ "frankeninstalls", cmd_frankeninstalls, 0 },
+	{ "duplicates", cmd_duplicates, 0 },
 };
 
 int main(int argc, char **argv)
@@ -62,7 +86,7 @@ int main(int argc, char **argv)
 	int nrest;
 	struct agg a = { 0 };
 	a.conf = conf_load(options, usage, argc, argv, &rest, &nrest);
-	if (nrest != 1)
+	if (nrest < 1)
 		die(2, "usage: crash-aggregate %s", usage);
 	const struct command *cmd = NULL;
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -70,6 +94,9 @@ int main(int argc, char **argv)
 			cmd = &commands[i];
 	if (!cmd)
 		die(2, "unknown command %s; usage: crash-aggregate %s", rest[0], usage);
+	if (nrest != 1 + cmd->nargs)
+		die(2, "usage: crash-aggregate %s", usage);
+	import_file = cmd->nargs ? rest[1] : NULL;
 	const char *format = conf_str(a.conf, "format");
 	int f = format ? report_format_parse(format) : isatty(1) ? FORMAT_TABLE : FORMAT_NDJSON;
 	if (f < 0)

@@ -70,6 +70,84 @@ crash-aggregate --db "$DB" $TOP >top
 is "... and counted" "$(jq -c '[.signature, .count, .lin_count, .installs]' top | sed -n 2p)" '["Gamma::Draw",3,1,2]'
 crash-aggregate --db "$DB" $TOP --from-crashes >top-rows
 is "... the same from the crash rows" "$(cat top-rows)" "$(cat top)"
+
+# new: first seen in the window, with the builds they came in.
+crash-aggregate --db "$DB" new --product Firefox --days 3 --end-date 2026-11-20 --format ndjson >o
+is "new: the one signature first seen in the window" "$(cat o)" \
+	'{"rank":1,"signature":"Gamma::Draw","first_appearance":"2026-11-17","count":3,"builds":["20261117000000","20261117120000"]}'
+
+# explosive: one crash a day for three days, then twelve.
+E='"frames": ["Epsilon::Boom"], "os": "Linux", "annotations": {"ProductName": "Fennec"}'
+for d in 16 17 18; do SEED=$((d + 50)) synth 2026-11-$d "{\"count\": 1, $E}"; done
+SEED=77 synth 2026-11-19 "{\"count\": 12, $E}"
+crash-move --spool spool --to store 2>/dev/null | crash-process --store store --db "$DB" --symbols syms >/dev/null 2>&1
+crash-aggregate --db "$DB" update 2>/dev/null
+crash-aggregate --db "$DB" explosive --product Fennec --days 7 --end-date 2026-11-20 --format ndjson >o
+is "explosive: the jump found, with its baseline" "$(cat o)" \
+	'{"rank":1,"signature":"Epsilon::Boom","date":"2026-11-19","count":12,"baseline_mean":0.43,"baseline_sd":0.53,"score":11.57}'
+crash-aggregate --db "$DB" explosive --product Fennec --days 7 --end-date 2026-11-19 --format ndjson >o
+is "explosive: a quiet day has none" "$(wc -c <o)" 0
+
+# rates: ADU imported; a day without ADU is missing, not zero; throttled crashes count for more.
+printf 'date,product,version,build_id,os,count\n2026-11-19,Fennec,120.0,20261101000000,Linux,400\n2026-11-19,Fennec,120.0,20261101000000,Windows NT,200\n' >adu.csv
+crash-aggregate --db "$DB" import-adu adu.csv 2>err
+is "import-adu: exit 0" "$?" 0
+printf '2026-11-18,Fennec,120.0,20261101000000,Linux,400\n2026-11-18,Fennec,120.0,,Linux,many\n' >bad.csv
+crash-aggregate --db "$DB" import-adu bad.csv 2>err
+is "import-adu: a bad file is refused whole" "$?:$(dbq "SELECT count(*) FROM adu WHERE date = '2026-11-18'")" "1:0"
+like "import-adu: the bad line is named" "$(cat err)" "bad.csv:2: bad count; nothing imported"
+crash-aggregate --db "$DB" rates --product Fennec --days 7 --end-date 2026-11-20 --format ndjson >o
+is "rates: per day and build, missing ADU said so" "$(jq -c '[.date, .crashes, .adu, .crashes_per_100_adu]' o | tr '\n' ' ')" \
+	'["2026-11-16",1,"missing",null] ["2026-11-17",1,"missing",null] ["2026-11-18",1,"missing",null] ["2026-11-19",12,600,2] '
+dbq "UPDATE crashes SET throttle_rate = 50 WHERE product = 'Fennec' AND date_processed >= '2026-11-19' AND date_processed < '2026-11-20'" >/dev/null
+crash-aggregate --db "$DB" update --date 2026-11-19 2>/dev/null
+crash-aggregate --db "$DB" rates --product Fennec --days 1 --end-date 2026-11-20 --format ndjson >o
+is "rates: crashes kept at 50% count twice" "$(jq -c '[.crashes, .crashes_per_100_adu]' o)" '[24,4]'
+
+# compare-builds: two builds side by side.
+crash-aggregate --db "$DB" compare-builds --product Firefox --build 20261117000000 --build 20261118000000 \
+	--days 7 --end-date 2026-11-20 --format ndjson >o
+is "compare-builds: rates, empty share, signatures by difference" "$(jq -c '[.kind, .signature, .count_a, .value_a, .count_b, .value_b, .diff]' o | tr '\n' ' ')" \
+	'["crashes_per_100_adu",null,4,"missing",2,"missing",null] ["empty_signature_percent",null,0,0,0,0,0] ["signature","Gamma::Draw",1,25,0,0,-25] ["signature","mozilla::Alpha::Crash",3,75,2,100,25] '
+
+# correlations: the signature's Windows crashes stand out.
+crash-aggregate --db "$DB" correlations --signature mozilla::Alpha::Crash --product Firefox --days 3 \
+	--end-date 2026-11-20 --limit 0 --format ndjson >o
+is "correlations: OS, with both shares and z" "$(jq -c 'select(.attribute == "os_name") | [.value, .signature_count, .signature_percent, .overall_count, .overall_percent, .z]' o)" \
+	'["Windows NT",4,66.67,4,40,2.11]'
+is "correlations: a module that comes with it" "$(jq -c 'select(.value == "xul.dll 10.0.19041.1") | [.attribute, .signature_count, .overall_count]' o)" \
+	'["module",4,4]'
+is "correlations: nothing under-represented listed" "$(jq 'select(.z <= 0)' o)" ""
+
+# modules and frankeninstalls: synthetic Windows modules say 10.0.19041.1, not 12.0.
+crash-aggregate --db "$DB" frankeninstalls --product Firefox --days 3 --end-date 2026-11-20 --format ndjson >o
+is "frankeninstalls: product modules of another version" "$(jq -r '[.module, .module_version] | join(" ")' o | sort | uniq -c | awk '{ printf "%s %s %s;", $1, $2, $3 }')" \
+	"4 firefox.exe 10.0.19041.1;4 xul.dll 10.0.19041.1;"
+one=$(jq -r .crash_id o | head -1)
+dbq "UPDATE crash_modules SET module_version = '12.0.0.5' WHERE crash_id = '$one' AND module IN ('xul.dll', 'firefox.exe')" >/dev/null
+crash-aggregate --db "$DB" frankeninstalls --product Firefox --days 3 --end-date 2026-11-20 --format ndjson >o
+is "frankeninstalls: a crash whose modules agree is not one" "$(wc -l <o):$(grep -c "$one" o)" "6:0"
+crash-aggregate --db "$DB" modules --module xul.dll --product Firefox --days 7 --end-date 2026-11-20 --format ndjson >o
+is "modules: crashes by module version" "$(jq -c '[.module_version, .count, .percent, .signatures]' o | tr '\n' ' ')" \
+	'["10.0.19041.1",7,87.5,1] ["12.0.0.5",1,12.5,1] '
+
+# duplicates: one minidump sent twice; one install's crash resent with a near-equal uptime.
+ids=$(dbq "SELECT crash_id FROM crashes WHERE signature = 'Beta::Run' AND date_processed < '2026-11-16' ORDER BY date_processed")
+set -- $ids
+dbq "UPDATE crashes SET uptime = 100 WHERE crash_id = '$1'; UPDATE crashes SET uptime = 103 WHERE crash_id = '$2';
+     UPDATE crashes SET uptime = 104 WHERE crash_id = '$3'; UPDATE crashes SET uptime = 500 WHERE crash_id = '$4'" >/dev/null
+b1=$1 b2=$2 b3=$3
+ids=$(dbq "SELECT crash_id FROM crashes WHERE signature = 'mozilla::Alpha::Crash' AND date_processed < '2026-11-16' ORDER BY date_processed")
+set -- $ids
+dbq "UPDATE crashes SET uptime = CASE crash_id WHEN '$1' THEN 1000 WHEN '$2' THEN 2000 WHEN '$3' THEN 3000 ELSE 4000 END
+     WHERE crash_id IN ('$1', '$2', '$3', '$4');
+     UPDATE crashes SET minidump_sha256 = 'feed' WHERE crash_id IN ('$1', '$3')" >/dev/null
+crash-aggregate --db "$DB" duplicates --days 7 --end-date 2026-11-16 --format ndjson >o
+is "duplicates: listed with their original and why" "$(jq -r '[.crash_id, .duplicate_of, .reason] | join(" ")' o | sort)" \
+	"$(printf '%s\n' "$3 $1 same minidump" "$b2 $b1 same install, build and signature, near-equal uptime" "$b3 $b1 same install, build and signature, near-equal uptime" | sort)"
+is "duplicates: flagged in the database" "$(dbq "SELECT count(*) FROM crashes WHERE duplicate_of IS NOT NULL")" 3
+crash-aggregate --db "$DB" duplicates --days 7 --end-date 2026-11-16 --format ndjson >o2
+is "duplicates: a second run, the same flags" "$(cat o2)" "$(cat o)"
 crash-aggregate --db "$DB" topcrashers --end-date 2026-13-01 2>err
 is "a bad date: exit 2" "$?" 2
 crash-aggregate --db "$DB" nonsense 2>err

@@ -158,6 +158,39 @@ static int by_key(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
+/* Sums a day's crashes and ADU into its build's, for the chart. */
+static void add_to_build(struct strmap *builds, const char *p, const char *v, const char *b,
+    double crashes, long long adu)
+{
+	char *key = xasprintf("%s %s %s", p, v ? v : "", b && *b ? b : "(all builds)");
+	struct cell *c = strmap_get(builds, key);
+	if (!c) {
+		c = xcalloc(1, sizeof *c);
+		strmap_put(builds, key, c);
+	}
+	c->crashes += crashes;
+	c->adu += adu;
+	free(key);
+}
+
+/* Crashes per 100 ADU by build over the window, as the HTML bar chart. */
+static void chart(struct report *rep, struct strmap *builds)
+{
+	char **keys = xcalloc(builds->n + 1, sizeof *keys);
+	size_t n = 0;
+	for (size_t i = 0; i < builds->cap; i++)
+		if (builds->keys[i])
+			keys[n++] = builds->keys[i];
+	qsort(keys, n, sizeof *keys, by_key);
+	rep->bars = json_array();
+	rep->bars_label = xstrdup("Crashes per 100 ADU by build, over the window");
+	for (size_t i = 0; i < n; i++) {
+		struct cell *c = strmap_get(builds, keys[i]);
+		json_array_append_new(rep->bars, json_pack("[s,f]", keys[i], 100.0 * c->crashes / (double)c->adu));
+	}
+	free(keys);
+}
+
 static const char *rate_columns[] = {
 	"date", "product", "version", "build_id", "crashes", "adu", "crashes_per_100_adu", NULL,
 };
@@ -185,6 +218,8 @@ int cmd_rates(struct agg *a)
 		char *title = xasprintf("Crashes per 100 ADU, %d days before %s", w.days, w.end);
 		struct report *rep = report_new(title, rate_columns);
 		free(title);
+		struct strmap builds;	/* build -> struct cell: the chart */
+		strmap_init(&builds);
 		for (size_t i = 0; i < n; i++) {
 			struct cell *c = strmap_get(&r.crashes, keys[i]), *u = strmap_get(&r.adu, keys[i]);
 			char *k = xstrdup(keys[i]), *rest = k;
@@ -195,8 +230,12 @@ int cmd_rates(struct agg *a)
 			    : json_null();
 			report_add(rep, json_pack("[s,s,s,s,o,o,o]", d, p, v ? v : "", b ? b : "",
 			    report_share(c->crashes), adu, rate));
+			if (u && u->adu > 0)
+				add_to_build(&builds, p, v, b, c->crashes, u->adu);
 			free(k);
 		}
+		chart(rep, &builds);
+		strmap_free(&builds, free);
 		status = agg_print(a, rep);
 		report_free(rep);
 		free(keys);

@@ -148,6 +148,29 @@ is "duplicates: listed with their original and why" "$(jq -r '[.crash_id, .dupli
 is "duplicates: flagged in the database" "$(dbq "SELECT count(*) FROM crashes WHERE duplicate_of IS NOT NULL")" 3
 crash-aggregate --db "$DB" duplicates --days 7 --end-date 2026-11-16 --format ndjson >o2
 is "duplicates: a second run, the same flags" "$(cat o2)" "$(cat o)"
+
+# HTML: one self-contained page, rendered by a real (headless) browser;
+# the screenshots are left in t/out/ for a human to look at.
+crash-aggregate --db "$DB" $TOP --format html >top.html
+crash-aggregate --db "$DB" rates --product Fennec --days 7 --end-date 2026-11-20 --format html >rates.html
+is "html: nothing fetched from elsewhere" "$(grep -c 'src=\|href=\|@import\|url(' top.html rates.html | cut -d: -f2 | tr '\n' ' ')" "0 0 "
+browser=$(command -v chromium-headless-shell || command -v chromium || true)
+if [ -n "${HTML_CHECK:-}" ] && [ -n "$browser" ]; then
+	render() { "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars "$@" 2>/dev/null; }
+	render --dump-dom "file://$T_TMP/top.html" >dom.html
+	is "html: the browser sees a row per signature" "$(grep -o '<tr>' dom.html | wc -l)" 4
+	is "html: a sparkline per row, a point per day" "$(grep -o '<polyline points="[^"]*"' dom.html | awk '{ print NF }' | tr '\n' ' ')" "4 4 4 "
+	like "html: the footer" "$(cat dom.html)" "the report covers 100.00% of all 10 crashes"
+	render --dump-dom "file://$T_TMP/rates.html" >dom2.html
+	is "html: the rates chart has a bar per build" "$(grep -o '<rect ' dom2.html | wc -l)" 1
+	mkdir -p "$ROOT/t/out"
+	rm -f "$ROOT/t/out/topcrashers.png" "$ROOT/t/out/rates.png"
+	(cd "$ROOT/t/out" && render --window-size=1900,400 --screenshot=topcrashers.png "file://$T_TMP/top.html" &&
+		render --window-size=900,400 --screenshot=rates.png "file://$T_TMP/rates.html") >/dev/null
+	is "html: screenshots taken (t/out/*.png)" "$(head -c 4 "$ROOT/t/out/topcrashers.png" | tail -c 3)$(head -c 4 "$ROOT/t/out/rates.png" | tail -c 3)" "PNGPNG"
+elif [ -n "${HTML_CHECK:-}" ]; then
+	echo "ok $((T_N + 1)) # SKIP no headless chromium (scripts/install-deps installs it)"; T_N=$((T_N + 1))
+fi
 crash-aggregate --db "$DB" topcrashers --end-date 2026-13-01 2>err
 is "a bad date: exit 2" "$?" 2
 crash-aggregate --db "$DB" nonsense 2>err

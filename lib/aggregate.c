@@ -6,6 +6,7 @@
  * that changed (new crashes, reprocessing, backfills) and only those.
  */
 #include "aggregate.h"
+#include "aggwindow.h"
 #include "db.h"
 #include "sketch.h"
 #include "util.h"
@@ -154,6 +155,11 @@ static int rebuild_day(struct db *db, const char *day, const char *ncrashes, con
 	flush_group(&b);
 	flush_signature(&b);
 	if (b.rc == 0) {
+		free(b.err);
+		b.err = NULL;
+		b.rc = sigdays_rebuild(db, day, next, &b.err);
+	}
+	if (b.rc == 0) {
 		char now[33];
 		iso8601_now(now);
 		const char *params[] = { day, ncrashes, last, now };
@@ -236,16 +242,22 @@ int aggregate_update(struct db *db, const char *day, int *updated, char **err)
 	char *sql = state_sql(db, day != NULL);
 	int rc = db_query(db, sql, day ? 2 : 0, range, day ? collect_day : collect_stale, &s, err);
 	free(sql);
+	long *changed = xcalloc(s.n + 1, sizeof *changed);
+	int nchanged = 0;
 	/* A given day with no crashes left: its aggregates go too. */
-	if (rc == 0 && day && s.n == 0)
-		rc = rebuild_day(db, day, "0", NULL, err);
+	if (rc == 0 && day && s.n == 0 && (rc = rebuild_day(db, day, "0", NULL, err)) == 0)
+		changed[nchanged++] = day_number(day);
 	for (size_t i = 0; rc == 0 && i < s.n; i++) {
 		rc = rebuild_day(db, s.days[i], s.counts[i], s.lasts[i], err);
 		if (rc == 0) {
 			(*updated)++;
+			changed[nchanged++] = day_number(s.days[i]);
 			log_info("aggregated %s: %s crashes", s.days[i], s.counts[i]);
 		}
 	}
+	if (rc == 0 && nchanged)
+		rc = windows_update(db, changed, nchanged, err);
+	free(changed);
 	day_state_free(&s);
 	return rc;
 }

@@ -16,6 +16,14 @@ struct db;
  */
 int aggregate_update(struct db *db, const char *day, int *updated, char **err);
 
+/*
+ * The windows (in days) whose top signatures `update` keeps ready per
+ * product and version, and how many signatures it keeps of each:
+ * topcrashers reads them when its question is one of these.
+ */
+#define TOP_WINDOW_SIZES { 1, 3, 7, 14, 28 }
+#define TOP_KEEP 1000
+
 /* "YYYY-MM-DD" of days since the epoch, and back; -1 if not a date. */
 long day_number(const char *date);
 void day_string(long day, char out[11]);

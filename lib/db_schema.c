@@ -51,8 +51,11 @@
  * Version 2: daily aggregates keyed by everything reports filter on, with
  * a sketch of the installs behind each row (sketch.h) and the count
  * corrected for throttling (each crash weighs 100 / its throttle rate,
- * the crashes it stands for); the days they are
- * up to date for; modules and add-ons of each crash, for correlations.
+ * the crashes it stands for); the days they are up to date for; per day x
+ * product x version x signature with OS counts (signature_days), and the
+ * top signatures of the standard windows ending on each day (top_windows,
+ * top_window_totals), which topcrashers reads; modules and add-ons of each
+ * crash, for correlations.
  */
 #define AGGREGATES(TIME) \
 	"DROP TABLE daily_aggregates;" \
@@ -64,6 +67,19 @@
 	"  PRIMARY KEY (date, product, version, release_channel, process_type, os_name, build_id, signature));" \
 	"CREATE INDEX daily_aggregates_product ON daily_aggregates (product, date);" \
 	"CREATE INDEX daily_aggregates_signature ON daily_aggregates (signature, date);" \
+	"CREATE TABLE signature_days (date DATE NOT NULL, product TEXT NOT NULL, version TEXT NOT NULL," \
+	"  signature TEXT NOT NULL, count BIGINT NOT NULL, startup_count BIGINT NOT NULL," \
+	"  win_count BIGINT NOT NULL, mac_count BIGINT NOT NULL, lin_count BIGINT NOT NULL," \
+	"  other_count BIGINT NOT NULL, installs TEXT, PRIMARY KEY (product, version, signature, date));" \
+	"CREATE INDEX signature_days_date ON signature_days (date);" \
+	"CREATE TABLE top_windows (end_date DATE NOT NULL, days INTEGER NOT NULL, product TEXT NOT NULL," \
+	"  version TEXT NOT NULL, signature TEXT NOT NULL, count BIGINT NOT NULL," \
+	"  startup_count BIGINT NOT NULL, win_count BIGINT NOT NULL, mac_count BIGINT NOT NULL," \
+	"  lin_count BIGINT NOT NULL, other_count BIGINT NOT NULL, versions_count INTEGER NOT NULL," \
+	"  PRIMARY KEY (end_date, days, product, version, signature));" \
+	"CREATE TABLE top_window_totals (end_date DATE NOT NULL, days INTEGER NOT NULL," \
+	"  product TEXT NOT NULL, version TEXT NOT NULL, total BIGINT NOT NULL," \
+	"  PRIMARY KEY (end_date, days, product, version));" \
 	"CREATE TABLE aggregate_days (date DATE PRIMARY KEY, crashes BIGINT NOT NULL," \
 	"  last_processed TEXT, updated_at " TIME ");" \
 	"CREATE TABLE crash_modules (crash_id TEXT NOT NULL, date_processed " TIME " NOT NULL," \

@@ -60,11 +60,16 @@ static int sqlite_query(struct db *db, const char *sql, int nparams, const char 
 	sqlite3_stmt *stmt = prepare(db, sql, err);
 	if (!stmt)
 		return -1;
-	/* $N placeholders are named parameters to SQLite: bind by name. */
+	/*
+	 * $N placeholders are named parameters to SQLite, numbered in the
+	 * order they first appear: when that order is 1, 2, 3 (the usual
+	 * case) $N is parameter N, else look its name up.
+	 */
 	for (int i = 0; i < nparams; i++) {
 		char name[16];
 		snprintf(name, sizeof name, "$%d", i + 1);
-		int idx = sqlite3_bind_parameter_index(stmt, name);
+		const char *at = sqlite3_bind_parameter_name(stmt, i + 1);
+		int idx = at && !strcmp(at, name) ? i + 1 : sqlite3_bind_parameter_index(stmt, name);
 		if (idx && params[i])
 			sqlite3_bind_text(stmt, idx, params[i], -1, SQLITE_TRANSIENT);
 	}

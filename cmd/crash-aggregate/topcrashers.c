@@ -21,6 +21,7 @@ struct sigstat {
 	bool in_prev;
 	char **versions;
 	size_t nversions;
+	long long versions_count;	/* from top_windows, or nversions */
 	struct sketch installs;
 	long long exact_installs;	/* --from-crashes */
 	char *first;
@@ -32,8 +33,12 @@ struct top {
 	struct strmap sigs;
 	long long total, prev_total;
 	bool from_crashes, by_build;
+	const char *table;	/* crashes, daily_aggregates or signature_days */
 	struct window w;
 };
+
+static int run(struct top *t, const char *select, const char *group, const char *start,
+    const char *end, db_row_fn fn, const char *const *sigs, int nsigs);
 
 static void sigstat_free(void *p)
 {
@@ -127,8 +132,8 @@ static int run(struct top *t, const char *select, const char *group, const char 
 	filter_common(&f, t->a);
 	window_filter(t, &f, start, end, bstart, bend);
 	filter_in(&f, "signature", sigs, nsigs);
-	char *sql = xasprintf("SELECT %s FROM %s WHERE true%s%s%s", select,
-	    t->from_crashes ? "crashes" : "daily_aggregates", f.sql.data, group ? " GROUP BY " : "",
+	char *sql = xasprintf("SELECT %s FROM %s WHERE true%s%s%s", select, t->table, f.sql.data,
+	    group ? " GROUP BY " : "",
 	    group ? group : "");
 	int rc = db_query(t->a->db, sql, f.n, f.params, fn, t, &err);
 	if (rc != 0) {
@@ -239,9 +244,144 @@ static json_t *row_of(struct top *t, struct sigstat *s, size_t rank)
 	return json_pack("[I,s,I,o,o,I,I,I,I,I,I,o,s?,O]", (json_int_t)rank, s->name,
 	    (json_int_t)s->count, report_share(percent), diff, (json_int_t)s->os[OS_WIN],
 	    (json_int_t)s->os[OS_MAC], (json_int_t)s->os[OS_LIN], (json_int_t)s->os[OS_OTHER],
-	    (json_int_t)s->nversions, (json_int_t)installs,
+	    (json_int_t)(s->versions ? (long long)s->nversions : s->versions_count), (json_int_t)installs,
 	    report_share(s->count ? 100.0 * (double)s->startup / (double)s->count : 0),
 	    s->first, s->bugs);
+}
+
+/* The standard questions are answered ready-made by `update`. */
+static bool standard_question(struct top *t)
+{
+	static const int sizes[] = TOP_WINDOW_SIZES;
+	const char **versions;
+	struct conf *c = t->a->conf;
+	long long limit = conf_int(c, "limit");
+	bool size_ok = false;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		size_ok |= sizes[i] == t->w.days;
+	return size_ok && !t->from_crashes && !t->by_build && conf_str(c, "product") &&
+	    conf_list(c, "version", &versions) <= 1 && !conf_str(c, "channel") &&
+	    !conf_str(c, "process-type") && !conf_str(c, "os") && limit > 0 && limit < TOP_KEEP;
+}
+
+struct window_key {
+	const char *p[4];
+	char days[8];
+};
+
+static void window_key(struct top *t, struct window_key *k, const char *end)
+{
+	const char **versions;
+	snprintf(k->days, sizeof k->days, "%d", t->w.days);
+	k->p[0] = end;
+	k->p[1] = k->days;
+	k->p[2] = conf_str(t->a->conf, "product");
+	k->p[3] = conf_list(t->a->conf, "version", &versions) ? versions[0] : "";
+}
+
+static int read_total(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	*(long long *)ctx = atoll(v[0]);
+	return 1;
+}
+
+/* signature, count, startup, win, mac, lin, other, versions_count */
+static int add_window_row(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct top *t = ctx;
+	struct sigstat *s = sig_get(t, v[0]);
+	s->count = atoll(v[1]);
+	s->startup = atoll(v[2]);
+	for (int i = 0; i < 4; i++)
+		s->os[i] = atoll(v[3 + i]);
+	s->versions_count = atoll(v[7]);
+	return 0;
+}
+
+static const char window_where[] = " WHERE end_date = $1 AND days = $2 AND product = $3 AND version = $4";
+
+/*
+ * The current window from top_windows; false when update has not made it
+ * (the question is then answered from the daily aggregates).
+ */
+static bool window_rows(struct top *t, int *rc)
+{
+	struct window_key k;
+	char *err = NULL;
+	long long total = -1;
+	window_key(t, &k, t->w.end);
+	char *q1 = xasprintf("SELECT total FROM top_window_totals%s", window_where);
+	char *q2 = xasprintf("SELECT signature, count, startup_count, win_count, mac_count, lin_count,"
+	    " other_count, versions_count FROM top_windows%s", window_where);
+	*rc = db_query(t->a->db, q1, 4, k.p, read_total, &total, &err);
+	if (*rc == 0 && total >= 0)
+		*rc = db_query(t->a->db, q2, 4, k.p, add_window_row, t, &err);
+	if (*rc != 0) {
+		log_err("%s", err);
+		free(err);
+	}
+	free(q1);
+	free(q2);
+	t->total = total;
+	return total >= 0;
+}
+
+/* signature, count: the previous window's counts of the listed signatures. */
+static int add_prev(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct sigstat *s = strmap_get(&((struct top *)ctx)->sigs, v[0]);
+	if (s) {
+		s->prev = atoll(v[1]);
+		s->in_prev = s->prev > 0;
+	}
+	return 0;
+}
+
+/*
+ * The previous window: its total and the listed signatures' counts from
+ * top_windows; a signature below its TOP_KEEP is counted in signature_days.
+ */
+static int window_previous(struct top *t, const char *const *names, int n)
+{
+	struct window_key k;
+	struct filter f;
+	char *err = NULL;
+	long long kept = 0;
+	window_key(t, &k, t->w.start);
+	filter_init(&f);
+	for (int i = 0; i < 4; i++)
+		filter_param(&f, k.p[i]);
+	filter_in(&f, "signature", names, n);
+	char *q1 = xasprintf("SELECT total FROM top_window_totals%s", window_where);
+	char *q2 = xasprintf("SELECT count(*) FROM top_windows%s", window_where);
+	char *q3 = xasprintf("SELECT signature, count FROM top_windows%s%s", window_where, f.sql.data);
+	t->prev_total = 0;
+	int rc = db_query(t->a->db, q1, 4, k.p, read_total, &t->prev_total, &err);
+	if (rc == 0)
+		rc = db_query(t->a->db, q2, 4, k.p, read_total, &kept, &err);
+	if (rc == 0)
+		rc = db_query(t->a->db, q3, f.n, f.params, add_prev, t, &err);
+	free(q1);
+	free(q2);
+	free(q3);
+	filter_free(&f);
+	if (rc == 0 && kept >= TOP_KEEP) {
+		const char **missing = xcalloc((size_t)n + 1, sizeof *missing);
+		int m = 0;
+		for (int i = 0; i < n; i++)
+			if (!((struct sigstat *)strmap_get(&t->sigs, names[i]))->in_prev)
+				missing[m++] = names[i];
+		if (m)
+			rc = run(t, "signature, sum(count)", "1", t->w.prev_start, t->w.start, add_prev,
+			    missing, m);
+		free(missing);
+		return rc;
+	}
+	if (rc != 0) {
+		log_err("%s", err);
+		free(err);
+	}
+	return rc;
 }
 
 static const char *columns[] = {
@@ -286,12 +426,19 @@ int cmd_topcrashers(struct agg *a)
 	if (!window_from_conf(a, &t.w))
 		return 2;
 	strmap_init(&t.sigs);
+	t.table = t.from_crashes ? "crashes" : "daily_aggregates";
+	int rc = 0;
+	bool ready = standard_question(&t) && window_rows(&t, &rc);
+	if (ready)
+		t.table = "signature_days";
+	log_debug("answered from %s", ready ? "the ready-made window (top_windows)" : t.table);
 	const char *sel = t.from_crashes
 	    ? "coalesce(signature, ''), coalesce(os_name, ''), coalesce(version, ''), count(*),"
 	      " count(*) FILTER (WHERE startup_crash)"
 	    : "signature, os_name, version, sum(count), sum(startup_count)";
-	int rc = run(&t, sel, "1, 2, 3", t.w.start, t.w.end, add_current, NULL, 0);
-	if (rc == 0)
+	if (rc == 0 && !ready)
+		rc = run(&t, sel, "1, 2, 3", t.w.start, t.w.end, add_current, NULL, 0);
+	if (rc == 0 && !ready)
 		rc = run(&t, t.from_crashes ? "coalesce(signature, ''), count(*)" : "signature, sum(count)",
 		    "1", t.w.prev_start, t.w.start, add_previous, NULL, 0);
 	struct sigstat **list = xcalloc(t.sigs.n + 1, sizeof *list);
@@ -306,6 +453,8 @@ int cmd_topcrashers(struct agg *a)
 	const char **names = xcalloc(n + 1, sizeof *names);
 	for (size_t i = 0; i < n; i++)
 		names[i] = list[i]->name;
+	if (rc == 0 && n && ready)
+		rc = window_previous(&t, names, (int)n);
 	if (rc == 0 && n)
 		rc = details(&t, names, (int)n);
 	int status = 1;

@@ -42,6 +42,11 @@ J
 is "topcrashers: every number as known" "$(cat top)" "$(cat want)"
 crash-aggregate --db "$DB" $TOP --from-crashes >top-rows
 is "topcrashers: the crash rows give the same answer" "$(cat top-rows)" "$(cat want)"
+crash-aggregate -v --db "$DB" $TOP 2>err >/dev/null
+like "topcrashers: a standard question is answered ready-made" "$(cat err)" "from the ready-made window"
+crash-aggregate -v --db "$DB" $TOP --limit 0 >top-all 2>err
+like "topcrashers: other questions from the daily aggregates" "$(cat err)" "answered from daily_aggregates"
+is "... with the same answer" "$(cat top-all)" "$(cat want)"
 crash-aggregate --db "$DB" $TOP --format table --limit 2 >table
 like "table: the footer covers the listed rows" "$(tail -1 table)" "the report covers 88.89% of all 9 crashes"
 is "table: a header and two rows" "$(grep -c 'Crash\|Draw\|rank' table)" 3

@@ -53,6 +53,8 @@ int cmd_new(struct agg *a);
 int cmd_explosive(struct agg *a);
 int cmd_import_adu(struct agg *a, const char *path);
 int cmd_rates(struct agg *a);
+/* Exits 2 when a filter the ADU cannot follow (channel, process type) is given. */
+void adu_filters_only(struct agg *a, const char *command);
 int cmd_compare_builds(struct agg *a);
 int cmd_correlations(struct agg *a);
 int cmd_modules(struct agg *a);

@@ -51,13 +51,12 @@ static int load_side(struct agg *a, struct window *w, struct side *s)
 	filter_add(&f, "build_id = $%d", s->build);
 	char *q = xasprintf("SELECT signature, sum(count), sum(sampled_count) FROM daily_aggregates"
 	    " WHERE true%s GROUP BY 1", f.sql.data);
-	const char *params[] = { w->start, w->end, s->build, conf_str(a->conf, "product") };
+	/* The ADU under the same filters (adu_filters_only() refused the others). */
+	char *qa = xasprintf("SELECT sum(count) FROM adu WHERE true%s", f.sql.data);
 	int rc = db_query(a->db, q, f.n, f.params, add_sig, s, &err);
 	if (rc == 0)
-		rc = db_query(a->db, conf_str(a->conf, "product")
-		    ? "SELECT sum(count) FROM adu WHERE date >= $1 AND date < $2 AND build_id = $3 AND product = $4"
-		    : "SELECT sum(count) FROM adu WHERE date >= $1 AND date < $2 AND build_id = $3",
-		    conf_str(a->conf, "product") ? 4 : 3, params, add_adu, s, &err);
+		rc = db_query(a->db, qa, f.n, f.params, add_adu, s, &err);
+	free(qa);
 	if (rc != 0) {
 		log_err("%s", err);
 		free(err);
@@ -107,6 +106,7 @@ int cmd_compare_builds(struct agg *a)
 		die(2, "compare-builds: give --build twice");
 	if (!window_from_conf(a, &w))
 		return 2;
+	adu_filters_only(a, "compare-builds");
 	struct side s[2] = { { .build = builds[0] }, { .build = builds[1] } };
 	strmap_init(&s[0].sigs);
 	strmap_init(&s[1].sigs);

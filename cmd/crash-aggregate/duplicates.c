@@ -86,12 +86,18 @@ int cmd_duplicates(struct agg *a)
 	char *title = xasprintf("Likely duplicates, %d days before %s", w.days, w.end);
 	struct dups d = { .a = a, .r = report_new(title, columns), .slack = conf_int(a->conf, "uptime-slack") };
 	free(title);
-	const char *range[] = { w.start, w.end };
+	struct filter f;
+	filter_init(&f);
+	filter_common(&f, a);
+	filter_add(&f, "date_processed >= $%d", w.start);
+	filter_add(&f, "date_processed < $%d", w.end);
+	char *clear = xasprintf("UPDATE crashes SET duplicate_of = NULL WHERE true%s", f.sql.data);
 	int rc = db_begin(a->db, &d.err);
-	/* Flags are recomputed from scratch, so a second run gives the same ones. */
+	/* Flags are recomputed from scratch (for the crashes asked about only). */
 	if (rc == 0)
-		rc = db_query(a->db, "UPDATE crashes SET duplicate_of = NULL WHERE date_processed >= $1"
-		    " AND date_processed < $2", 2, range, NULL, NULL, &d.err);
+		rc = db_query(a->db, clear, f.n, f.params, NULL, NULL, &d.err);
+	free(clear);
+	filter_free(&f);
 	if (rc == 0) {
 		d.reason = "same minidump";
 		rc = find(&d, "minidump_sha256", "", &w);

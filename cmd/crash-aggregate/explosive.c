@@ -110,7 +110,10 @@ int cmd_explosive(struct agg *a)
 		return 1;
 	}
 	long long min_count = conf_int(a->conf, "min-count");
-	double threshold = atof(conf_str(a->conf, "threshold"));
+	char *end;
+	double threshold = strtod(conf_str(a->conf, "threshold"), &end);
+	if (*end || end == conf_str(a->conf, "threshold"))
+		die(2, "--threshold: not a number: %s", conf_str(a->conf, "threshold"));
 	struct series **list = xcalloc(e.m.n + 1, sizeof *list);
 	size_t n = 0;
 	for (size_t i = 0; i < e.m.cap; i++) {
@@ -126,7 +129,8 @@ int cmd_explosive(struct agg *a)
 	char *title = xasprintf("Explosive signatures on %s against the %d days before", day, w.days);
 	struct report *r = report_new(title, columns);
 	free(title);
-	for (size_t i = 0; i < n; i++)
+	long long limit = conf_int(a->conf, "limit");
+	for (size_t i = 0; i < n && (limit <= 0 || (long long)i < limit); i++)
 		report_add(r, json_pack("[I,s,s,I,o,o,o]", (json_int_t)i + 1, list[i]->name, day,
 		    (json_int_t)list[i]->days[w.days], report_share(list[i]->mean),
 		    report_share(list[i]->sd), report_share(list[i]->score)));

@@ -72,6 +72,14 @@ int cmd_import_adu(struct agg *a, const char *path)
 	return 0;
 }
 
+/* ADU are counted per product, version, build and OS: nothing finer applies. */
+void adu_filters_only(struct agg *a, const char *command)
+{
+	if (conf_str(a->conf, "channel") || conf_str(a->conf, "process-type"))
+		die(2, "%s: ADU have no channel or process type; --channel and --process-type"
+		    " do not apply", command);
+}
+
 struct cell {
 	double crashes;
 	long long adu;
@@ -111,16 +119,17 @@ static int add_adu(void *ctx, int ncols, const char *const *v, const char *const
 	return 0;
 }
 
-static int load(struct agg *a, struct rates *r, const char *from, const char *to, const char *build)
+static int load(struct agg *a, struct rates *r, const char *from, const char *to)
 {
+	const char **builds;
+	int nbuilds = conf_list(a->conf, "build", &builds);
 	struct filter f;
 	char *err = NULL;
 	filter_init(&f);
 	filter_common(&f, a);
 	filter_add(&f, "date >= $%d", from);
 	filter_add(&f, "date < $%d", to);
-	if (build)
-		filter_add(&f, "build_id = $%d", build);
+	filter_in(&f, "build_id", builds, nbuilds);
 	char *q1 = xasprintf("SELECT date, product, version, build_id, sum(sampled_count)"
 	    " FROM daily_aggregates WHERE true%s GROUP BY 1, 2, 3, 4", f.sql.data);
 	/* ADU rows have no channel or process type: only the other filters. */
@@ -135,8 +144,7 @@ static int load(struct agg *a, struct rates *r, const char *from, const char *to
 		filter_add(&g, "os_name = $%d", conf_str(a->conf, "os"));
 	filter_add(&g, "date >= $%d", from);
 	filter_add(&g, "date < $%d", to);
-	if (build)
-		filter_add(&g, "build_id = $%d", build);
+	filter_in(&g, "build_id", builds, nbuilds);
 	char *q2 = xasprintf("SELECT date, product, version, build_id, sum(count) FROM adu"
 	    " WHERE true%s GROUP BY 1, 2, 3, 4", g.sql.data);
 	int rc = db_query(a->db, q1, f.n, f.params, add_crashes, r, &err);
@@ -205,7 +213,8 @@ int cmd_rates(struct agg *a)
 	strmap_init(&r.crashes);
 	strmap_init(&r.adu);
 	int status = 1;
-	if (load(a, &r, w.start, w.end, conf_str(a->conf, "build")) == 0) {
+	adu_filters_only(a, "rates");
+	if (load(a, &r, w.start, w.end) == 0) {
 		for (size_t i = 0; i < r.adu.cap; i++)
 			if (r.adu.keys[i] && !strmap_get(&r.crashes, r.adu.keys[i]))
 				strmap_put(&r.crashes, r.adu.keys[i], xcalloc(1, sizeof(struct cell)));

@@ -203,9 +203,15 @@ static int add_daily(void *ctx, int ncols, const char *const *v, const char *con
 	return 0;
 }
 
-/* What only the listed rows need: installs, first appearance, bugs, days. */
+/*
+ * What only the listed rows need: installs, first appearance, bugs, days.
+ * Past a thousand rows the signatures are not listed in the queries (the
+ * databases limit parameters): every row is read, the unlisted ignored.
+ */
 static int details(struct top *t, const char *const *names, int n)
 {
+	if (n > 1000)
+		names = NULL, n = 0;
 	const char *s = t->w.start, *e = t->w.end;
 	int rc = run(t, t->from_crashes ? "signature, count(DISTINCT install_time)" : "signature, installs",
 	    t->from_crashes ? "signature" : NULL, s, e, add_installs, names, n);

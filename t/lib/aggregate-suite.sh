@@ -153,6 +153,10 @@ is "duplicates: listed with their original and why" "$(jq -r '[.crash_id, .dupli
 is "duplicates: flagged in the database" "$(dbq "SELECT count(*) FROM crashes WHERE duplicate_of IS NOT NULL")" 3
 crash-aggregate --db "$DB" duplicates --days 7 --end-date 2026-11-16 --format ndjson >o2
 is "duplicates: a second run, the same flags" "$(cat o2)" "$(cat o)"
+crash-aggregate --db "$DB" duplicates --product Thunderbird --days 7 --end-date 2026-11-16 --format ndjson >o2
+is "duplicates: another product's run leaves these flags alone" "$(dbq "SELECT count(*) FROM crashes WHERE duplicate_of IS NOT NULL")" 3
+crash-aggregate --db "$DB" rates --product Fennec --channel beta --days 7 --end-date 2026-11-20 2>err
+is "rates: a filter ADU cannot follow is refused" "$?" 2
 
 # HTML: one self-contained page, rendered by a real (headless) browser;
 # the screenshots are left in t/out/ for a human to look at.

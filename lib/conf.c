@@ -118,9 +118,9 @@ int conf_parse_text(struct conf *c, const char *text, const char *source)
 	int errors = 0, lineno = 0;
 	bool ours = true;	/* inside the global section or our own */
 	bool strict = false;	/* inside our own section */
-	char *copy = xstrdup(text), *save = NULL;
-	for (char *line = strtok_r(copy, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
+	char *copy = xstrdup(text), *rest = copy;
+	/* strsep, not strtok: blank lines must count for the line numbers. */
+	for (char *line; (line = strsep(&rest, "\n"));) {
 		lineno++;
 		char *hash = strchr(line, '#');
 		if (hash)

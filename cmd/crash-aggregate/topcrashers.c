@@ -405,7 +405,7 @@ static struct report *build_report(struct top *t, struct sigstat **list, size_t 
 	buf_printf(&title, "Top crashers: %s", conf_str(t->a->conf, "product") ?: "all products");
 	for (int i = 0; i < nv; i++)
 		buf_printf(&title, "%s%s", i ? ", " : " ", versions[i]);
-	buf_printf(&title, ", %d days before %s (by %s date)", t->w.days, t->w.end,
+	buf_printf(&title, ", %d day%s before %s (by %s date)", t->w.days, t->w.days == 1 ? "" : "s", t->w.end,
 	    t->by_build ? "build" : "report");
 	struct report *r = report_new(title.data, columns);
 	buf_free(&title);

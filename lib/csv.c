@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void push(char ***fields, size_t *n, struct buf *field)
 {
@@ -67,4 +68,19 @@ void csv_free(char **fields, size_t nfields)
 	for (size_t i = 0; i < nfields; i++)
 		free(fields[i]);
 	free(fields);
+}
+
+void csv_write_field(FILE *out, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
 }

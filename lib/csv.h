@@ -16,4 +16,7 @@
 int csv_read(FILE *f, char ***fields, size_t *nfields);
 void csv_free(char **fields, size_t nfields);
 
+/* Writes one field, quoted when it holds a comma, a quote or a line break. */
+void csv_write_field(FILE *out, const char *s);
+
 #endif

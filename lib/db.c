@@ -54,6 +54,12 @@ int db_query(struct db *db, const char *sql, int nparams, const char *const *par
 	return db->ops->query(db, sql, nparams, params, row, ctx, err);
 }
 
+int db_stream(struct db *db, const char *sql, int nparams, const char *const *params,
+    db_row_fn row, void *ctx, char **err)
+{
+	return db->ops->stream(db, sql, nparams, params, row, ctx, err);
+}
+
 int db_exec(struct db *db, const char *sql, char **err)
 {
 	return db->ops->exec(db, sql, err);
@@ -148,6 +154,15 @@ const char *const db_crash_columns[] = {
 	"topmost_filenames", "modules_missing_symbols", "minidump_sha256", "throttle_rate",
 	"success", "duplicate_of", NULL,
 };
+
+int db_crash_column_kind(const char *name)
+{
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		if (!strcmp(crash_columns[i].column, name))
+			return crash_columns[i].type == COL_INT ? DB_COL_INT
+			    : crash_columns[i].type == COL_FLAG ? DB_COL_FLAG : DB_COL_TEXT;
+	return !strcmp(name, "duplicate_of") ? DB_COL_TEXT : -1;
+}
 
 /* A JSON value as the text the column converts from; NULL for none. */
 static char *column_text(json_t *v, enum col_type type)

@@ -36,6 +36,12 @@ typedef int (*db_row_fn)(void *ctx, int ncols, const char *const *values,
  */
 int db_query(struct db *db, const char *sql, int nparams, const char *const *params,
     db_row_fn row, void *ctx, char **err);
+/*
+ * The same, rows handed over as they arrive (constant memory however many
+ * there are); row must not use the database meanwhile.
+ */
+int db_stream(struct db *db, const char *sql, int nparams, const char *const *params,
+    db_row_fn row, void *ctx, char **err);
 /* Runs a script of several statements without parameters. */
 int db_exec(struct db *db, const char *sql, char **err);
 int db_begin(struct db *db, char **err);
@@ -60,6 +66,9 @@ int db_note_signature(struct db *db, const char *sig, const char *date, const ch
 
 /* The columns of the crashes table, NULL-terminated, for extracts. */
 extern const char *const db_crash_columns[];
+/* What a column of crashes holds; -1 when there is no such column. */
+enum { DB_COL_TEXT, DB_COL_INT, DB_COL_FLAG };
+int db_crash_column_kind(const char *name);
 
 /*
  * Makes sure the weekly partitions covering [from, to] exist (PostgreSQL;

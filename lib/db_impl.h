@@ -9,6 +9,8 @@
 struct db_ops {
 	int (*query)(struct db *db, const char *sql, int nparams, const char *const *params,
 	    db_row_fn row, void *ctx, char **err);
+	int (*stream)(struct db *db, const char *sql, int nparams, const char *const *params,
+	    db_row_fn row, void *ctx, char **err);
 	int (*exec)(struct db *db, const char *sql, char **err);
 	bool (*connection_lost)(struct db *db);
 	int (*reconnect)(struct db *db, char **err);

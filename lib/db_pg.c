@@ -59,37 +59,78 @@ static int prepare(struct db *db, const char *sql, int nparams, char name[16], c
 	return 0;
 }
 
-static int pg_query(struct db *db, const char *sql, int nparams, const char *const *params,
-    db_row_fn row, void *ctx, char **err)
+/* Calls row for one result row; false once it asked to stop. */
+static bool deliver(PGresult *r, int i, db_row_fn row, void *ctx)
+{
+	int ncols = PQnfields(r);
+	const char **values = xcalloc((size_t)ncols + 1, sizeof *values);
+	const char **names = xcalloc((size_t)ncols + 1, sizeof *names);
+	for (int c = 0; c < ncols; c++) {
+		names[c] = PQfname(r, c);
+		values[c] = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
+	}
+	bool more = row(ctx, ncols, values, names) == 0;
+	free(values);
+	free(names);
+	return more;
+}
+
+/*
+ * Streamed, rows arrive one at a time (single-row mode), so a million-row
+ * result takes the memory of one row, but the callback cannot use the
+ * connection; otherwise the whole result is read first. After the
+ * callback asks to stop, the rest is read and dropped: the connection
+ * must be drained before its next use.
+ */
+static int pg_run(struct db *db, const char *sql, int nparams, const char *const *params,
+    db_row_fn row, void *ctx, char **err, bool streamed)
 {
 	struct pg_db *p = P(db);
 	char name[16];
 	if (prepare(db, sql, nparams, name, err) != 0)
 		return -1;
-	PGresult *r = name[0]
-	    ? PQexecPrepared(p->conn, name, nparams, params, NULL, NULL, 0)
-	    : PQexecParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+	int sent = name[0]
+	    ? PQsendQueryPrepared(p->conn, name, nparams, params, NULL, NULL, 0)
+	    : PQsendQueryParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (!sent) {
 		*err = pg_error(p->conn);
-		PQclear(r);
 		return -1;
 	}
-	int ncols = PQnfields(r), nrows = PQntuples(r);
-	const char **values = xcalloc((size_t)ncols + 1, sizeof *values);
-	const char **names = xcalloc((size_t)ncols + 1, sizeof *names);
-	for (int c = 0; c < ncols; c++)
-		names[c] = PQfname(r, c);
-	for (int i = 0; row && i < nrows; i++) {
-		for (int c = 0; c < ncols; c++)
-			values[c] = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
-		if (row(ctx, ncols, values, names))
-			break;
+	if (streamed)
+		PQsetSingleRowMode(p->conn);
+	bool wanted = row != NULL;
+	int rc = 0;
+	PGresult *r, *whole = NULL;
+	while ((r = PQgetResult(p->conn))) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE) {
+			if (wanted)
+				wanted = deliver(r, 0, row, ctx);
+		} else if (st == PGRES_TUPLES_OK && !streamed && !whole) {
+			whole = r;	/* delivered once the connection is free */
+			continue;
+		} else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && rc == 0) {
+			*err = pg_error(p->conn);
+			rc = -1;
+		}
+		PQclear(r);
 	}
-	free(values);
-	free(names);
-	PQclear(r);
-	return 0;
+	for (int i = 0; whole && rc == 0 && wanted && i < PQntuples(whole); i++)
+		wanted = deliver(whole, i, row, ctx);
+	PQclear(whole);
+	return rc;
+}
+
+static int pg_query(struct db *db, const char *sql, int nparams, const char *const *params,
+    db_row_fn row, void *ctx, char **err)
+{
+	return pg_run(db, sql, nparams, params, row, ctx, err, false);
+}
+
+static int pg_stream(struct db *db, const char *sql, int nparams, const char *const *params,
+    db_row_fn row, void *ctx, char **err)
+{
+	return pg_run(db, sql, nparams, params, row, ctx, err, true);
 }
 
 static int pg_exec(struct db *db, const char *sql, char **err)
@@ -150,7 +191,7 @@ static void pg_close(struct db *db)
 }
 
 static const struct db_ops pg_ops = {
-	pg_query, pg_exec, pg_connection_lost, pg_reconnect, pg_close,
+	pg_query, pg_stream, pg_exec, pg_connection_lost, pg_reconnect, pg_close,
 };
 
 struct db *db_pg_open(const char *url, char **err)

@@ -130,7 +130,7 @@ static void sqlite_close(struct db *db)
 }
 
 static const struct db_ops sqlite_ops = {
-	sqlite_query, sqlite_exec, sqlite_connection_lost, sqlite_reconnect, sqlite_close,
+	sqlite_query, sqlite_query, sqlite_exec, sqlite_connection_lost, sqlite_reconnect, sqlite_close,
 };
 
 struct db *db_sqlite_open(const char *path, char **err)

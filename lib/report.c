@@ -5,6 +5,7 @@
  * charts as inline SVG, so it can be mailed or archived as one file.
  */
 #include "report.h"
+#include "csv.h"
 #include "pystr.h"
 #include "util.h"
 
@@ -87,26 +88,11 @@ static char *cell_text(json_t *v)
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-static void print_csv_field(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 static void print_csv(const struct report *r, FILE *out)
 {
 	for (size_t c = 0; c < r->ncols; c++) {
 		fputs(c ? "," : "", out);
-		print_csv_field(out, r->columns[c]);
+		csv_write_field(out, r->columns[c]);
 	}
 	fputs("\r\n", out);
 	json_t *row;
@@ -115,7 +101,7 @@ static void print_csv(const struct report *r, FILE *out)
 		for (size_t c = 0; c < r->ncols; c++) {
 			char *t = cell_text(json_array_get(row, c));
 			fputs(c ? "," : "", out);
-			print_csv_field(out, t);
+			csv_write_field(out, t);
 			free(t);
 		}
 		fputs("\r\n", out);

@@ -28,7 +28,7 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-TOOLS = crash-collect crash-submit crash-move crash-stackwalk crash-synth crash-signature crash-process crash-aggregate
+TOOLS = crash-collect crash-submit crash-move crash-stackwalk crash-synth crash-signature crash-process crash-aggregate crash-extract
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
 UNIT_SRC = $(wildcard t/unit/*.c)

@@ -1,0 +1,361 @@
+/*
+ * crash-extract: ad hoc extracts for analysts, streamed from the database
+ * (and the store, for fields of the processed crash) as CSV, TSV or NDJSON.
+ *
+ *   crash-extract --db DB --from 2026-11-01 --to 2026-11-08 \
+ *       --where 'signature~js::' --where 'os_name=Linux' --columns crash_id,signature,uptime
+ */
+#include "aggregate.h"
+#include "conf.h"
+#include "db.h"
+#include "extract.h"
+#include "store.h"
+#include "strmap.h"
+#include "util.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct conf_option options[] = {
+	{ "db", CONF_STR, "crash.db", "DB", "the database: sqlite:PATH, a path, or postgresql://..." },
+	{ "store", CONF_STR, "store", "STORE", "the crash store, for fields of the processed crash" },
+	{ "from", CONF_STR, NULL, "DATE", "crashes collected on or after this day (YYYY-MM-DD, today, yesterday)" },
+	{ "to", CONF_STR, NULL, "DATE", "... and before this day" },
+	{ "where", CONF_LIST, NULL, "'FIELD OP VALUE'", "a condition (repeatable: ORed on one field, ANDed across)" },
+	{ "columns", CONF_STR, "crash_id,date_processed,product,version,os_name,signature", "A,B,C", "fields to extract" },
+	{ "sort", CONF_STR, NULL, "[-]FIELD", "order by a database field (- for descending)" },
+	{ "limit", CONF_INT, "0", "N", "rows at most (0: all)" },
+	{ "format", CONF_STR, "csv", "csv|tsv|ndjson", "output format" },
+	{ "distinct", CONF_BOOL, "no", NULL, "each distinct row once" },
+	{ "protected", CONF_BOOL, "no", NULL, "allow personal data (email, url, user_comments); logged" },
+	{ "audit-log", CONF_STR, "extract-audit.log", "FILE", "where protected extracts are recorded" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const char usage[] = "[--db DB] [--store STORE] [--from DATE] [--to DATE] "
+    "[--where 'FIELD OP VALUE']... [--columns A,B,C] [--sort FIELD] [--limit N] "
+    "[--format csv|tsv|ndjson] [--distinct] [--protected]";
+
+struct extract {
+	struct conf *conf;
+	struct db *db;
+	struct store *store;
+	enum out_format format;
+	struct field *cols;
+	int ncols;
+	struct condition *conds;
+	int nconds;
+	int *col_at;		/* output column -> SELECT position, or -1 (store) */
+	int *cond_at;		/* C-side condition -> SELECT position, or -1 (store) */
+	bool need_store, c_distinct;
+	int id_at;		/* SELECT position of crash_id */
+	struct strmap seen;
+	long long limit, rows;
+	char **values;
+};
+
+/* "today", "yesterday" or YYYY-MM-DD, as YYYY-MM-DD. */
+static void resolve_date(const char *opt, const char *in, char out[11])
+{
+	long today = (long)(time(NULL) / 86400);
+	long d = !strcmp(in, "today") ? today : !strcmp(in, "yesterday") ? today - 1 : day_number(in);
+	if (d < 0)
+		die(2, "--%s: not a date: %s", opt, in);
+	day_string(d, out);
+}
+
+static void parse_columns(struct extract *x)
+{
+	char *copy = xstrdup(conf_str(x->conf, "columns")), *rest = copy, *name;
+	while ((name = strsep(&rest, ","))) {
+		char *n = strtrim(name);
+		if (!*n)
+			continue;
+		x->cols = xrealloc(x->cols, (size_t)(x->ncols + 1) * sizeof *x->cols);
+		if (!field_parse(n, &x->cols[x->ncols]))
+			die(2, "--columns: not a field: %s", n);
+		x->ncols++;
+	}
+	free(copy);
+	if (!x->ncols)
+		die(2, "--columns: no field");
+}
+
+static void parse_conditions(struct extract *x)
+{
+	const char **w;
+	x->nconds = conf_list(x->conf, "where", &w);
+	x->conds = xcalloc((size_t)x->nconds + 1, sizeof *x->conds);
+	for (int i = 0; i < x->nconds; i++)
+		if (!condition_parse(w[i], &x->conds[i]))
+			exit(2);
+}
+
+/* Refuses personal data unless --protected; records every extract of it. */
+static void check_protected(struct extract *x, int argc, char **argv)
+{
+	const char *which = NULL;
+	for (int i = 0; i < x->ncols; i++)
+		if (x->cols[i].protected_)
+			which = x->cols[i].name;
+	for (int i = 0; i < x->nconds; i++)
+		if (x->conds[i].field.protected_)
+			which = x->conds[i].field.name;
+	if (!which)
+		return;
+	if (!conf_bool(x->conf, "protected"))
+		die(1, "%s is protected data: refused without --protected", which);
+	const char *path = conf_str(x->conf, "audit-log");
+	FILE *f = fopen(path, "a");
+	if (!f)
+		die(1, "%s: %s: a protected extract must be recorded; refused", path, strerror(errno));
+	char now[33];
+	iso8601_now(now);
+	struct passwd *pw = getpwuid(getuid());
+	fprintf(f, "%s user=%s pid=%d:", now, pw ? pw->pw_name : "?", (int)getpid());
+	for (int i = 0; i < argc; i++)
+		fprintf(f, " '%s'", argv[i]);
+	fputc('\n', f);
+	if (fclose(f) != 0)
+		die(1, "%s: %s: a protected extract must be recorded; refused", path, strerror(errno));
+	log_warn("protected extract recorded in %s", path);
+}
+
+/* The SELECT position of a column, adding it to the list if new. */
+static int select_column(struct buf *select, char ***names, int *n, const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp((*names)[i], name))
+			return i;
+	*names = xrealloc(*names, (size_t)(*n + 1) * sizeof **names);
+	(*names)[*n] = (char *)name;
+	buf_printf(select, "%s%s", *n ? ", " : "", name);
+	return (*n)++;
+}
+
+/* Conditions grouped by field: (a OR b) AND (c) ...; SQL ones only. */
+static void where_sql(struct extract *x, struct buf *sql, const char ***params, int *np)
+{
+	for (int i = 0; i < x->nconds; i++) {
+		struct condition *c = &x->conds[i];
+		bool first = true;
+		for (int j = 0; j < i; j++)
+			first &= strcmp(x->conds[j].field.name, c->field.name) != 0;
+		if (!first || !condition_in_sql(c))
+			continue;
+		buf_puts(sql, " AND (");
+		for (int j = i, k = 0; j < x->nconds; j++) {
+			if (strcmp(x->conds[j].field.name, c->field.name) != 0)
+				continue;
+			*params = xrealloc(*params, (size_t)(*np + 1) * sizeof **params);
+			(*params)[*np] = x->conds[j].value ? x->conds[j].value : "";
+			(*np)++;
+			char *s = condition_sql(&x->conds[j], x->db, *np);
+			buf_printf(sql, "%s%s", k++ ? " OR " : "", s);
+			free(s);
+		}
+		buf_puts(sql, ")");
+	}
+}
+
+static bool c_side(struct extract *x, int i)
+{
+	/* A field's conditions are tested here when any of them cannot be SQL. */
+	for (int j = 0; j < x->nconds; j++)
+		if (!strcmp(x->conds[j].field.name, x->conds[i].field.name) && !condition_in_sql(&x->conds[j]))
+			return true;
+	return false;
+}
+
+static char *build_sql(struct extract *x, const char ***params, int *np, char from[11], char to[11])
+{
+	struct buf select, sql;
+	char **names = NULL;
+	int n = 0;
+	buf_init(&select);
+	buf_init(&sql);
+	x->col_at = xcalloc((size_t)x->ncols, sizeof *x->col_at);
+	x->cond_at = xcalloc((size_t)x->nconds + 1, sizeof *x->cond_at);
+	for (int i = 0; i < x->ncols; i++) {
+		x->col_at[i] = x->cols[i].column ? select_column(&select, &names, &n, x->cols[i].name) : -1;
+		x->need_store |= !x->cols[i].column;
+	}
+	for (int i = 0; i < x->nconds; i++) {
+		bool here = c_side(x, i);
+		x->cond_at[i] = here && x->conds[i].field.column
+		    ? select_column(&select, &names, &n, x->conds[i].field.name) : -1;
+		x->need_store |= here && !x->conds[i].field.column;
+	}
+	x->id_at = select_column(&select, &names, &n, "crash_id");
+	bool c_filter = false;
+	for (int i = 0; i < x->nconds; i++)
+		c_filter |= c_side(x, i);
+	x->c_distinct = conf_bool(x->conf, "distinct") && (x->need_store || c_filter);
+	bool sql_distinct = conf_bool(x->conf, "distinct") && !x->c_distinct;
+	/* DISTINCT over exactly the output columns; crash_id only if asked for. */
+	if (sql_distinct) {
+		buf_reset(&select);
+		for (int i = 0; i < x->ncols; i++) {
+			buf_printf(&select, "%s%s", i ? ", " : "", x->cols[i].name);
+			x->col_at[i] = i;
+		}
+	}
+	buf_printf(&sql, "SELECT %s%s FROM crashes WHERE true", sql_distinct ? "DISTINCT " : "", select.data);
+	*params = NULL;
+	*np = 0;
+	if (from[0]) {
+		*params = xrealloc(*params, (size_t)(*np + 1) * sizeof **params);
+		(*params)[(*np)++] = from;
+		buf_printf(&sql, " AND date_processed >= $%d", *np);
+	}
+	if (to[0]) {
+		*params = xrealloc(*params, (size_t)(*np + 1) * sizeof **params);
+		(*params)[(*np)++] = to;
+		buf_printf(&sql, " AND date_processed < $%d", *np);
+	}
+	where_sql(x, &sql, params, np);
+	const char *sort = conf_str(x->conf, "sort");
+	if (sort) {
+		bool desc = *sort == '-';
+		if (db_crash_column_kind(sort + desc) < 0)
+			die(2, "--sort: not a database field: %s", sort + desc);
+		buf_printf(&sql, " ORDER BY %s%s", sort + desc, desc ? " DESC" : "");
+	}
+	if (x->limit > 0 && !c_filter && !x->c_distinct)
+		buf_printf(&sql, " LIMIT %lld", x->limit);
+	free(names);
+	buf_free(&select);
+	return buf_steal(&sql);
+}
+
+static json_t *load_processed(struct extract *x, const char *id)
+{
+	char *key = xasprintf("v1/processed_crash/%s", id);
+	size_t len;
+	char *text = store_get(x->store, key, 64 << 20, &len);
+	json_t *j = text ? json_loadb(text, len, 0, NULL) : NULL;
+	if (!text)
+		log_warn("%s: processed crash: %s", id, strerror(errno));
+	free(text);
+	free(key);
+	return j;
+}
+
+/* Each field's conditions ORed, the fields ANDed. */
+static bool passes(struct extract *x, const char *const *v, json_t *processed)
+{
+	for (int i = 0; i < x->nconds; i++) {
+		bool first = true, any = false;
+		for (int j = 0; j < i; j++)
+			first &= strcmp(x->conds[j].field.name, x->conds[i].field.name) != 0;
+		if (!first || !c_side(x, i))
+			continue;
+		for (int j = i; j < x->nconds; j++) {
+			struct condition *c = &x->conds[j];
+			if (strcmp(c->field.name, x->conds[i].field.name) != 0)
+				continue;
+			char *fromjson = x->cond_at[i] < 0 ? field_from_json(processed, c->field.name) : NULL;
+			any |= condition_test(c, x->cond_at[i] >= 0 ? v[x->cond_at[i]] : fromjson);
+			free(fromjson);
+		}
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static int on_row(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct extract *x = ctx;
+	json_t *processed = x->need_store && v[x->id_at] ? load_processed(x, v[x->id_at]) : NULL;
+	int stop = 0;
+	if (passes(x, v, processed)) {
+		for (int i = 0; i < x->ncols; i++)
+			x->values[i] = x->col_at[i] >= 0 ? (v[x->col_at[i]] ? xstrdup(v[x->col_at[i]]) : NULL)
+			    : field_from_json(processed, x->cols[i].name);
+		bool fresh = true;
+		if (x->c_distinct) {
+			struct buf key;
+			buf_init(&key);
+			for (int i = 0; i < x->ncols; i++)
+				buf_printf(&key, "%s%c", x->values[i] ? x->values[i] : "\x01", 0x1f);
+			fresh = !strmap_get(&x->seen, key.data ? key.data : "");
+			if (fresh)
+				strmap_put(&x->seen, key.data ? key.data : "", (void *)1);
+			buf_free(&key);
+		}
+		if (fresh) {
+			out_row(stdout, x->format, x->cols, x->ncols, x->values);
+			x->rows++;
+		}
+		for (int i = 0; i < x->ncols; i++)
+			free(x->values[i]);
+		stop = x->limit > 0 && x->rows >= x->limit;
+	}
+	json_decref(processed);
+	return stop || ferror(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	progname = "crash-extract";
+	char **rest;
+	int nrest;
+	struct extract x = { 0 };
+	x.conf = conf_load(options, usage, argc, argv, &rest, &nrest);
+	if (nrest)
+		die(2, "usage: crash-extract %s", usage);
+	free(rest);
+	const char *format = conf_str(x.conf, "format");
+	x.format = !strcmp(format, "csv") ? OUT_CSV : !strcmp(format, "tsv") ? OUT_TSV
+	    : !strcmp(format, "ndjson") ? OUT_NDJSON : (die(2, "--format csv, tsv or ndjson"), OUT_CSV);
+	x.limit = conf_int(x.conf, "limit");
+	char from[11] = "", to[11] = "";
+	if (conf_str(x.conf, "from"))
+		resolve_date("from", conf_str(x.conf, "from"), from);
+	if (conf_str(x.conf, "to"))
+		resolve_date("to", conf_str(x.conf, "to"), to);
+	parse_columns(&x);
+	parse_conditions(&x);
+	check_protected(&x, argc, argv);
+	char *err = NULL;
+	if (!(x.db = db_open(conf_str(x.conf, "db"), &err)))
+		die(1, "%s", err);
+	const char **params;
+	int np;
+	char *sql = build_sql(&x, &params, &np, from, to);
+	if (x.need_store && !(x.store = store_open(conf_str(x.conf, "store"), &err)))
+		die(1, "%s", err);
+	log_debug("%s", sql);
+	x.values = xcalloc((size_t)x.ncols, sizeof *x.values);
+	strmap_init(&x.seen);
+	out_header(stdout, x.format, x.cols, x.ncols);
+	int rc = db_stream(x.db, sql, np, params, on_row, &x, &err);
+	if (rc != 0)
+		log_err("%s", err);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_err("writing the extract failed");
+		rc = -1;
+	}
+	log_info("%lld rows", x.rows);
+	free(sql);
+	free(params);
+	free(x.values);
+	strmap_free(&x.seen, NULL);
+	for (int i = 0; i < x.ncols; i++)
+		field_free(&x.cols[i]);
+	for (int i = 0; i < x.nconds; i++)
+		condition_free(&x.conds[i]);
+	free(x.cols);
+	free(x.conds);
+	free(x.col_at);
+	free(x.cond_at);
+	store_close(x.store);
+	db_close(x.db);
+	conf_free(x.conf);
+	return rc == 0 ? 0 : 1;
+}

@@ -90,6 +90,7 @@ install: all
 	install -m 644 scripts/crash.conf.example scripts/throttle.example $(DESTDIR)$(DATADIR)
 	install -d $(DESTDIR)$(DATADIR)/siglists
 	install -m 644 siglists/*.txt $(DESTDIR)$(DATADIR)/siglists
+	install -m 755 scripts/daily-extract $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf bin lib/*.o lib/*.d lib/*.a cmd/*/*.o cmd/*/*.d t/unit/*.o t/unit/*.d \

@@ -151,9 +151,11 @@ static void where_sql(struct extract *x, struct buf *sql, const char ***params, 
 		for (int j = i, k = 0; j < x->nconds; j++) {
 			if (strcmp(x->conds[j].field.name, c->field.name) != 0)
 				continue;
-			*params = xrealloc(*params, (size_t)(*np + 1) * sizeof **params);
-			(*params)[*np] = x->conds[j].value ? x->conds[j].value : "";
-			(*np)++;
+			/* The null test has no value, and so no parameter. */
+			if (x->conds[j].value) {
+				*params = xrealloc(*params, (size_t)(*np + 1) * sizeof **params);
+				(*params)[(*np)++] = x->conds[j].value;
+			}
 			char *s = condition_sql(&x->conds[j], x->db, *np);
 			buf_printf(sql, "%s%s", k++ ? " OR " : "", s);
 			free(s);

@@ -60,5 +60,7 @@ int cmd_correlations(struct agg *a);
 int cmd_modules(struct agg *a);
 int cmd_frankeninstalls(struct agg *a);
 int cmd_duplicates(struct agg *a);
+int cmd_bugs(struct agg *a);
+int cmd_import_builds(struct agg *a, const char *source);
 
 #endif

@@ -34,12 +34,14 @@ static const struct conf_option options[] = {
 	{ "min-count", CONF_INT, "10", "N", "explosive: crashes on the day at least" },
 	{ "threshold", CONF_STR, "3", "SCORE", "explosive: score at least" },
 	{ "uptime-slack", CONF_INT, "5", "SECONDS", "duplicates: uptimes this close are the same crash" },
+	{ "bugzilla", CONF_STR, NULL, "URL", "bugs: the Bugzilla to read (e.g. https://bugzilla.mozilla.org)" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const char usage[] = "[--db DB] [--format FORMAT] COMMAND [OPTIONS]\n"
     "commands: update, topcrashers, new, explosive, import-adu FILE.csv, rates,\n"
-    "compare-builds, correlations, modules, frankeninstalls, duplicates";
+    "compare-builds, correlations, modules, frankeninstalls, duplicates,\n"
+    "bugs --bugzilla URL, import-builds URL|FILE";
 
 static int cmd_update(struct agg *a)
 {
@@ -61,6 +63,11 @@ static int cmd_import(struct agg *a)
 	return cmd_import_adu(a, import_file);
 }
 
+static int cmd_builds(struct agg *a)
+{
+	return cmd_import_builds(a, import_file);
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(struct agg *a);
@@ -77,6 +84,8 @@ static const struct command {
 	{ "modules", cmd_modules, 0 },
 	{ "frankeninstalls", cmd_frankeninstalls, 0 },
 	{ "duplicates", cmd_duplicates, 0 },
+	{ "bugs", cmd_bugs, 0 },
+	{ "import-builds", cmd_builds, 1 },
 };
 
 int main(int argc, char **argv)

@@ -79,6 +79,8 @@ bench: all
 	bench/stackwalk
 	bench/move
 	bench/process
+	bench/aggregate
+	bench/extract
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

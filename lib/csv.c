@@ -72,15 +72,16 @@ void csv_free(char **fields, size_t nfields)
 
 void csv_write_field(FILE *out, const char *s)
 {
+	size_t len = strlen(s);
 	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
+		fwrite_unlocked(s, 1, len, out);
 		return;
 	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
+	putc_unlocked('"', out);
+	for (const char *q; (q = strchr(s, '"')); s = q + 1) {
+		fwrite_unlocked(s, 1, (size_t)(q - s) + 1, out);
+		putc_unlocked('"', out);	/* a quote is written twice */
 	}
-	fputc('"', out);
+	fputs_unlocked(s, out);
+	putc_unlocked('"', out);
 }

@@ -127,10 +127,61 @@ static int pg_query(struct db *db, const char *sql, int nparams, const char *con
 	return pg_run(db, sql, nparams, params, row, ctx, err, false);
 }
 
+static int pg_exec(struct db *db, const char *sql, char **err);
+
+/*
+ * Streamed through a cursor, fetched a batch at a time: the memory of one
+ * batch, without single-row mode's cost per row.
+ */
+#define STREAM_BATCH 10000
+
+struct batch_state {
+	db_row_fn row;
+	void *ctx;
+	long n;
+	bool stopped;
+};
+
+static int batch_row(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	struct batch_state *b = ctx;
+	b->n++;
+	if (b->row(b->ctx, ncols, v, names)) {
+		b->stopped = true;
+		return 1;
+	}
+	return 0;
+}
+
 static int pg_stream(struct db *db, const char *sql, int nparams, const char *const *params,
     db_row_fn row, void *ctx, char **err)
 {
-	return pg_run(db, sql, nparams, params, row, ctx, err, true);
+	bool outer = PQtransactionStatus(P(db)->conn) != PQTRANS_IDLE;
+	if (outer)	/* a cursor needs a transaction of its own making here */
+		return pg_run(db, sql, nparams, params, row, ctx, err, true);
+	char *declare = xasprintf("DECLARE crash_stream NO SCROLL CURSOR FOR %s", sql);
+	int rc = pg_exec(db, "BEGIN", err);
+	if (rc == 0) {
+		PGresult *r = PQexecParams(P(db)->conn, declare, nparams, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			*err = pg_error(P(db)->conn);
+			rc = -1;
+		}
+		PQclear(r);
+	}
+	struct batch_state b = { row, ctx, STREAM_BATCH, false };
+	char fetch[64];
+	snprintf(fetch, sizeof fetch, "FETCH FORWARD %d FROM crash_stream", STREAM_BATCH);
+	while (rc == 0 && b.n == STREAM_BATCH && !b.stopped) {
+		b.n = 0;
+		rc = pg_run(db, fetch, 0, NULL, batch_row, &b, err, false);
+	}
+	char *ignored = NULL;
+	if (pg_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", rc == 0 ? err : &ignored) != 0)
+		rc = -1;
+	free(ignored);
+	free(declare);
+	return rc;
 }
 
 static int pg_exec(struct db *db, const char *sql, char **err)

@@ -276,8 +276,9 @@ static int on_row(void *ctx, int ncols, const char *const *v, const char *const 
 	json_t *processed = x->need_store && v[x->id_at] ? load_processed(x, v[x->id_at]) : NULL;
 	int stop = 0;
 	if (passes(x, v, processed)) {
+		/* Columns point into the row; store fields are made (and freed). */
 		for (int i = 0; i < x->ncols; i++)
-			x->values[i] = x->col_at[i] >= 0 ? (v[x->col_at[i]] ? xstrdup(v[x->col_at[i]]) : NULL)
+			x->values[i] = x->col_at[i] >= 0 ? (char *)v[x->col_at[i]]
 			    : field_from_json(processed, x->cols[i].name);
 		bool fresh = true;
 		if (x->c_distinct) {
@@ -295,7 +296,8 @@ static int on_row(void *ctx, int ncols, const char *const *v, const char *const 
 			x->rows++;
 		}
 		for (int i = 0; i < x->ncols; i++)
-			free(x->values[i]);
+			if (x->col_at[i] < 0)
+				free(x->values[i]);
 		stop = x->limit > 0 && x->rows >= x->limit;
 	}
 	json_decref(processed);

@@ -72,11 +72,12 @@ void out_row(FILE *out, enum out_format f, struct field *fields, int n, char *co
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		fputs(i ? (f == OUT_CSV ? "," : "\t") : "", out);
+		if (i)
+			putc_unlocked(f == OUT_CSV ? ',' : '\t', out);
 		if (values[i] && f == OUT_CSV)
 			csv_write_field(out, values[i]);
 		else if (values[i])
 			tsv_field(out, values[i]);
 	}
-	fputs(f == OUT_CSV ? "\r\n" : "\n", out);
+	fputs_unlocked(f == OUT_CSV ? "\r\n" : "\n", out);
 }

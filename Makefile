@@ -22,6 +22,8 @@ OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -DCRASH_DATADIR='"$(DATADIR)"' -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Ilib \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Each tool loads only the libraries it uses (startup time of short commands).
+LDFLAGS += -Wl,--as-needed
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

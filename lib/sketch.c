@@ -115,9 +115,12 @@ char *sketch_dump(const struct sketch *s)
 		for (size_t i = 0; i < s->n; i++)
 			buf_printf(&b, "%016llx", (unsigned long long)s->values[i]);
 	} else {
+		/* One character per register ('0' + its value, at most 'p'). */
 		buf_puts(&b, "h:");
+		char regs[SKETCH_REGISTERS];
 		for (size_t i = 0; i < SKETCH_REGISTERS; i++)
-			buf_printf(&b, "%02x", s->registers[i]);
+			regs[i] = (char)('0' + s->registers[i]);
+		buf_append(&b, regs, SKETCH_REGISTERS);
 	}
 	return buf_steal(&b);
 }
@@ -150,23 +153,13 @@ bool sketch_load(struct sketch *s, const char *text)
 		}
 		return true;
 	}
-	if (len == 2 + 2 * SKETCH_REGISTERS && !strncmp(text, "h:", 2)) {
-		/* The hot path of reports: a table instead of a branch per digit. */
-		static signed char hex[256];
-		if (!hex['1']) {
-			memset(hex, -1, sizeof hex);
-			for (int d = 0; d < 10; d++)
-				hex['0' + d] = (signed char)d;
-			for (int d = 0; d < 6; d++)
-				hex['a' + d] = (signed char)(10 + d);
-		}
-		const unsigned char *p = (const unsigned char *)text + 2;
+	if (len == 2 + SKETCH_REGISTERS && !strncmp(text, "h:", 2)) {
 		s->dense = true;
-		for (size_t i = 0; i < SKETCH_REGISTERS; i++, p += 2) {
-			int hi = hex[p[0]], lo = hex[p[1]];
-			if (hi < 0 || lo < 0 || hi * 16 + lo > 64)
+		for (size_t i = 0; i < SKETCH_REGISTERS; i++) {
+			unsigned char c = (unsigned char)text[2 + i];
+			if (c < '0' || c > '0' + 64)
 				return sketch_init(s), false;
-			s->registers[i] = (uint8_t)(hi * 16 + lo);
+			s->registers[i] = (uint8_t)(c - '0');
 		}
 		return true;
 	}

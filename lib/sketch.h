@@ -32,7 +32,7 @@ void sketch_merge(struct sketch *into, const struct sketch *from);
 /* The number of distinct values: exact while exact, else estimated. */
 double sketch_count(const struct sketch *s);
 
-/* Text form ("x:" hex hashes, or "h:" hex registers); caller frees. */
+/* Text form ("x:" hex hashes, or "h:" one character '0' + value per register); caller frees. */
 char *sketch_dump(const struct sketch *s);
 /* Parses sketch_dump's text; false (and an empty sketch) when malformed. */
 bool sketch_load(struct sketch *s, const char *text);

@@ -227,6 +227,20 @@ static int collect_stale(void *ctx, int ncols, const char *const *v, const char 
 	return v[3] && strcmp(v[3], "1") == 0 ? collect_day(ctx, ncols, v, names) : 0;
 }
 
+/* The windows of these days failed: make the next update redo the days. */
+static void forget_days(struct db *db, const long *days, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char d[11], *err = NULL;
+		day_string(days[i], d);
+		const char *p[] = { d };
+		if (db_query(db, "DELETE FROM aggregate_days WHERE date = $1", 1, p, NULL, NULL, &err) != 0) {
+			log_err("%s: %s", d, err);
+			free(err);
+		}
+	}
+}
+
 int aggregate_update(struct db *db, const char *day, int *updated, char **err)
 {
 	struct day_state s = { 0 };
@@ -255,8 +269,8 @@ int aggregate_update(struct db *db, const char *day, int *updated, char **err)
 			log_info("aggregated %s: %s crashes", s.days[i], s.counts[i]);
 		}
 	}
-	if (rc == 0 && nchanged)
-		rc = windows_update(db, changed, nchanged, err);
+	if (rc == 0 && nchanged && (rc = windows_update(db, changed, nchanged, err)) != 0)
+		forget_days(db, changed, nchanged);
 	free(changed);
 	day_state_free(&s);
 	return rc;

@@ -23,6 +23,9 @@ int aggregate_update(struct db *db, const char *day, int *updated, char **err);
  */
 #define TOP_WINDOW_SIZES { 1, 3, 7, 14, 28 }
 #define TOP_KEEP 1000
+/* The version of the rows that count every version of a product. */
+#define TOP_ALL_VERSIONS "*"
+
 
 /* "YYYY-MM-DD" of days since the epoch, and back; -1 if not a date. */
 long day_number(const char *date);

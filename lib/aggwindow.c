@@ -4,7 +4,7 @@
  *
  *   signature_days     per day x product x version x signature: counts,
  *                      counts per OS, startup crashes, installs sketch;
- *   top_windows        per window end x length x product x version (''
+ *   top_windows        per window end x length x product x version ('*'
  *                      for all versions): the TOP_KEEP biggest signatures
  *                      with their sums and number of versions;
  *   top_window_totals  the crashes of each such window.
@@ -120,7 +120,7 @@ static int window_compute(struct db *db, long end, int days, char **err)
 	sql[2] = xasprintf("INSERT INTO top_window_totals (end_date, days, product, version, total)"
 	    " SELECT %s, %s, product, version, sum(count) FROM signature_days"
 	    " WHERE date >= $3 AND date < $1 GROUP BY product, version"
-	    " UNION ALL SELECT %s, %s, product, '', sum(count) FROM signature_days"
+	    " UNION ALL SELECT %s, %s, product, '" TOP_ALL_VERSIONS "', sum(count) FROM signature_days"
 	    " WHERE date >= $3 AND date < $1 GROUP BY product", E, N, E, N);
 	/* The same ranking rule as the report: count, then signature. */
 	sql[3] = xasprintf("INSERT INTO top_windows (end_date, days, product, version, signature, count,"
@@ -131,7 +131,7 @@ static int window_compute(struct db *db, long end, int days, char **err)
 	    "   (PARTITION BY product, version ORDER BY sum(count) DESC, signature) rn"
 	    "  FROM signature_days WHERE date >= $3 AND date < $1 GROUP BY product, version, signature"
 	    "  UNION ALL"
-	    "  SELECT product, '', signature, sum(count), sum(startup_count), sum(win_count),"
+	    "  SELECT product, '" TOP_ALL_VERSIONS "', signature, sum(count), sum(startup_count), sum(win_count),"
 	    "   sum(mac_count), sum(lin_count), sum(other_count), count(DISTINCT version), row_number()"
 	    "   OVER (PARTITION BY product ORDER BY sum(count) DESC, signature)"
 	    "  FROM signature_days WHERE date >= $3 AND date < $1 GROUP BY product, signature"

@@ -54,8 +54,11 @@ static int fetch_once(const char *url, struct sink *s, char **err)
 	}
 	if (rc != CURLE_OK) {
 		*err = xasprintf("%s: %s", url, curl_easy_strerror(rc));
-		return rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL ||
-		    rc == CURLE_FILE_COULDNT_READ_FILE ? -2 : -1;
+		/* What can change by waiting: the network and the server. */
+		bool transient = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+		    rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+		    rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE;
+		return transient ? -1 : -2;
 	}
 	if (status >= 400) {
 		*err = xasprintf("%s: HTTP %ld", url, status);

@@ -9,7 +9,8 @@
 
 /*
  * The body of url (at most max bytes), after up to `attempts` tries with
- * a growing pause between them on connection errors and 5xx answers.
+ * a growing pause between them on network errors (no connection, no
+ * answer, timeouts) and 5xx or 429 answers; never on TLS or 4xx errors.
  * NULL with a message in *err when it could not be had.
  */
 char *fetch_url(const char *url, size_t max, int attempts, size_t *len, char **err);

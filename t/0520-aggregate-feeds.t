@@ -69,5 +69,13 @@ is "import-builds: a bad row refuses the whole feed" "$?:$(dbq 'SELECT count(*) 
 like "import-builds: says which row" "$(cat err)" "row 1: build id notdigits is not digits; nothing imported"
 crash-aggregate --db "$DB" import-builds "$HTTP_URL/missing.json" 2>err
 is "import-builds: a missing feed" "$?" 1
+printf '[{"product": "Fenix", "version": "130.0", "build_id": 20261115000000}]' >feed/numeric.json
+crash-aggregate --db "$DB" import-builds "$HTTP_URL/numeric.json" 2>err
+is "import-builds: a build id given as a number" "$(dbq "SELECT build_id FROM product_versions WHERE product = 'Fenix'")" 20261115000000
+crash-aggregate --db "$DB" import-builds no/such/file.csv 2>err
+like "import-builds: a missing file is named" "$(cat err)" "no/such/file.csv: No such file or directory"
+printf 'product,version,channel,build_id,date\n\nFocus,1.0,release,20261101000000,2026-11-01\n\n' |
+	crash-aggregate --db "$DB" import-builds - 2>err
+is "import-builds: CSV on standard input, blank lines skipped" "$?:$(dbq "SELECT count(*) FROM product_versions WHERE product = 'Focus'")" "0:1"
 stop_http
 done_testing

@@ -11,7 +11,7 @@
 #include "fetch.h"
 #include "strmap.h"
 
-#include <curl/curl.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,12 +147,15 @@ static int put_build(struct agg *a, const struct build *b, char **err)
 	    5, params, NULL, NULL, err);
 }
 
-static const char *json_field(json_t *o, const char *a, const char *b)
+/* A feed's value as text: numbers (build ids often are) as digits. */
+static json_t *json_field(json_t *o, const char *a, const char *b)
 {
 	json_t *v = json_object_get(o, a);
 	if (!v && b)
 		v = json_object_get(o, b);
-	return json_string_value(v);
+	if (json_is_integer(v))
+		return json_sprintf("%lld", (long long)json_integer_value(v));
+	return json_is_string(v) ? json_incref(v) : json_null();
 }
 
 /* Parses the feed whole into rows (JSON array, or CSV with a header). */
@@ -163,7 +166,7 @@ static bool parse_builds(const char *body, size_t len, json_t **rows, char **err
 	if (json_is_array(doc)) {
 		size_t i;
 		json_array_foreach(doc, i, o)
-			json_array_append_new(*rows, json_pack("[s?,s?,s?,s?,s?]",
+			json_array_append_new(*rows, json_pack("[o,o,o,o,o]",
 			    json_field(o, "product", NULL), json_field(o, "version", NULL),
 			    json_field(o, "release_channel", "channel"), json_field(o, "build_id", "buildid"),
 			    json_field(o, "build_date", "date")));
@@ -177,6 +180,10 @@ static bool parse_builds(const char *body, size_t len, json_t **rows, char **err
 	int r;
 	while (f && (r = csv_read(f, &v, &n)) != 0) {
 		line++;
+		if (r > 0 && n == 1 && !*v[0]) {	/* a blank line */
+			csv_free(v, n);
+			continue;
+		}
 		if (r < 0 || n < 5) {
 			*err = xasprintf("line %zu: not CSV of product,version,channel,build_id,date", line);
 			if (r > 0)
@@ -193,17 +200,35 @@ static bool parse_builds(const char *body, size_t len, json_t **rows, char **err
 	return true;
 }
 
+static char *read_stdin(size_t max, size_t *len)
+{
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0 && b.len <= max)
+		buf_append(&b, chunk, n);
+	if (ferror(stdin) || b.len > max) {
+		buf_free(&b);
+		errno = ferror(stdin) ? EIO : EFBIG;
+		return NULL;
+	}
+	*len = b.len;
+	return buf_steal(&b);
+}
+
 int cmd_import_builds(struct agg *a, const char *source)
 {
-	char *err = NULL, *url = strstr(source, "://") ? xstrdup(source) : NULL;
-	if (!url) {
-		char *path = realpath(source, NULL);
-		url = path ? xasprintf("file://%s", path) : xstrdup(source);
-		free(path);
-	}
+	char *err = NULL, *body;
 	size_t len;
-	char *body = fetch_url(url, FEED_MAX, 4, &len, &err);
-	free(url);
+	if (strstr(source, "://")) {
+		body = fetch_url(source, FEED_MAX, 4, &len, &err);
+	} else {
+		/* A file (or - for standard input) is read as it is, once. */
+		body = strcmp(source, "-") ? read_file(source, FEED_MAX, &len) : read_stdin(FEED_MAX, &len);
+		if (!body)
+			err = xstrdup(strerror(errno));
+	}
 	json_t *rows = NULL, *row;
 	bool ok = body && parse_builds(body, len, &rows, &err);
 	size_t i;

@@ -282,7 +282,7 @@ static void window_key(struct top *t, struct window_key *k, const char *end)
 	k->p[0] = end;
 	k->p[1] = k->days;
 	k->p[2] = conf_str(t->a->conf, "product");
-	k->p[3] = conf_list(t->a->conf, "version", &versions) ? versions[0] : "";
+	k->p[3] = conf_list(t->a->conf, "version", &versions) ? versions[0] : TOP_ALL_VERSIONS;
 }
 
 static int read_total(void *ctx, int ncols, const char *const *v, const char *const *names)
@@ -328,7 +328,8 @@ static bool window_rows(struct top *t, int *rc)
 	}
 	free(q1);
 	free(q2);
-	t->total = total;
+	if (total >= 0)
+		t->total = total;
 	return total >= 0;
 }
 

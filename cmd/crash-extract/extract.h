@@ -21,8 +21,10 @@ struct field {
 
 bool field_parse(const char *name, struct field *f);
 void field_free(struct field *f);
-/* The value at a dotted path of the processed crash, as text (NULL if none). */
-char *field_from_json(json_t *processed, const char *path);
+/* The value at a dotted path of the processed crash (borrowed; NULL if none). */
+json_t *field_json(json_t *processed, const char *path);
+/* A value as text: strings as they are, the rest as JSON (NULL for none). */
+char *field_text(json_t *v);
 
 enum op { OP_EQ, OP_NE, OP_CONTAINS, OP_PREFIX, OP_SUFFIX, OP_REGEX, OP_GT, OP_GE, OP_LT, OP_LE };
 
@@ -45,6 +47,8 @@ bool condition_in_sql(const struct condition *c);
 
 enum out_format { OUT_CSV, OUT_TSV, OUT_NDJSON };
 void out_header(FILE *out, enum out_format f, struct field *fields, int n);
-void out_row(FILE *out, enum out_format f, struct field *fields, int n, char *const *values);
+/* values: text of each field; json: the store fields' JSON (else NULL). */
+void out_row(FILE *out, enum out_format f, struct field *fields, int n, char *const *values,
+    json_t *const *json);
 
 #endif

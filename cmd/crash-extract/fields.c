@@ -42,7 +42,7 @@ void field_free(struct field *f)
 	f->name = NULL;
 }
 
-char *field_from_json(json_t *processed, const char *path)
+json_t *field_json(json_t *processed, const char *path)
 {
 	char *copy = xstrdup(path), *rest = copy, *part;
 	json_t *v = processed;
@@ -53,13 +53,14 @@ char *field_from_json(json_t *processed, const char *path)
 		    : json_object_get(v, part);
 	}
 	free(copy);
-	if (!v || json_is_null(v))
+	return v && !json_is_null(v) ? v : NULL;
+}
+
+char *field_text(json_t *v)
+{
+	if (!v)
 		return NULL;
 	if (json_is_string(v))
 		return xstrdup(json_string_value(v));
-	if (json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
-	if (json_is_true(v) || json_is_false(v))
-		return xstrdup(json_is_true(v) ? "true" : "false");
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }

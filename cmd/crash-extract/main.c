@@ -56,6 +56,7 @@ struct extract {
 	struct strmap seen;
 	long long limit, rows;
 	char **values;
+	json_t **json;
 };
 
 /* "today", "yesterday" or YYYY-MM-DD, as YYYY-MM-DD. */
@@ -116,10 +117,15 @@ static void check_protected(struct extract *x, int argc, char **argv)
 	char now[33];
 	iso8601_now(now);
 	struct passwd *pw = getpwuid(getuid());
-	fprintf(f, "%s user=%s pid=%d:", now, pw ? pw->pw_name : "?", (int)getpid());
+	/* The arguments as a JSON list: unambiguous whatever they hold. */
+	json_t *args = json_array();
 	for (int i = 0; i < argc; i++)
-		fprintf(f, " '%s'", argv[i]);
-	fputc('\n', f);
+		json_array_append_new(args, json_string(argv[i]));
+	char *list = json_dumps(args, JSON_COMPACT);
+	fprintf(f, "%s user=%s pid=%d args=%s\n", now, pw ? pw->pw_name : "?", (int)getpid(),
+	    list ? list : "[]");
+	free(list);
+	json_decref(args);
 	if (fclose(f) != 0)
 		die(1, "%s: %s: a protected extract must be recorded; refused", path, strerror(errno));
 	log_warn("protected extract recorded in %s", path);
@@ -137,6 +143,8 @@ static int select_column(struct buf *select, char ***names, int *n, const char *
 	return (*n)++;
 }
 
+static bool c_side(struct extract *x, int i);
+
 /* Conditions grouped by field: (a OR b) AND (c) ...; SQL ones only. */
 static void where_sql(struct extract *x, struct buf *sql, const char ***params, int *np)
 {
@@ -145,7 +153,7 @@ static void where_sql(struct extract *x, struct buf *sql, const char ***params, 
 		bool first = true;
 		for (int j = 0; j < i; j++)
 			first &= strcmp(x->conds[j].field.name, c->field.name) != 0;
-		if (!first || !condition_in_sql(c))
+		if (!first || c_side(x, i))
 			continue;
 		buf_puts(sql, " AND (");
 		for (int j = i, k = 0; j < x->nconds; j++) {
@@ -196,7 +204,15 @@ static char *build_sql(struct extract *x, const char ***params, int *np, char fr
 	bool c_filter = false;
 	for (int i = 0; i < x->nconds; i++)
 		c_filter |= c_side(x, i);
-	x->c_distinct = conf_bool(x->conf, "distinct") && (x->need_store || c_filter);
+	/* SELECT DISTINCT can only be ordered by what it selects. */
+	const char *sort_by = conf_str(x->conf, "sort");
+	bool sort_outside = false;
+	if (sort_by) {
+		sort_outside = true;
+		for (int i = 0; i < x->ncols; i++)
+			sort_outside &= strcmp(x->cols[i].name, sort_by + (*sort_by == '-')) != 0;
+	}
+	x->c_distinct = conf_bool(x->conf, "distinct") && (x->need_store || c_filter || sort_outside);
 	bool sql_distinct = conf_bool(x->conf, "distinct") && !x->c_distinct;
 	/* DISTINCT over exactly the output columns; crash_id only if asked for. */
 	if (sql_distinct) {
@@ -260,7 +276,7 @@ static bool passes(struct extract *x, const char *const *v, json_t *processed)
 			struct condition *c = &x->conds[j];
 			if (strcmp(c->field.name, x->conds[i].field.name) != 0)
 				continue;
-			char *fromjson = x->cond_at[i] < 0 ? field_from_json(processed, c->field.name) : NULL;
+			char *fromjson = x->cond_at[i] < 0 ? field_text(field_json(processed, c->field.name)) : NULL;
 			any |= condition_test(c, x->cond_at[i] >= 0 ? v[x->cond_at[i]] : fromjson);
 			free(fromjson);
 		}
@@ -277,9 +293,10 @@ static int on_row(void *ctx, int ncols, const char *const *v, const char *const 
 	int stop = 0;
 	if (passes(x, v, processed)) {
 		/* Columns point into the row; store fields are made (and freed). */
-		for (int i = 0; i < x->ncols; i++)
-			x->values[i] = x->col_at[i] >= 0 ? (char *)v[x->col_at[i]]
-			    : field_from_json(processed, x->cols[i].name);
+		for (int i = 0; i < x->ncols; i++) {
+			x->json[i] = x->col_at[i] >= 0 ? NULL : field_json(processed, x->cols[i].name);
+			x->values[i] = x->col_at[i] >= 0 ? (char *)v[x->col_at[i]] : field_text(x->json[i]);
+		}
 		bool fresh = true;
 		if (x->c_distinct) {
 			struct buf key;
@@ -292,7 +309,7 @@ static int on_row(void *ctx, int ncols, const char *const *v, const char *const 
 			buf_free(&key);
 		}
 		if (fresh) {
-			out_row(stdout, x->format, x->cols, x->ncols, x->values);
+			out_row(stdout, x->format, x->cols, x->ncols, x->values, x->json);
 			x->rows++;
 		}
 		for (int i = 0; i < x->ncols; i++)
@@ -336,6 +353,7 @@ int main(int argc, char **argv)
 		die(1, "%s", err);
 	log_debug("%s", sql);
 	x.values = xcalloc((size_t)x.ncols, sizeof *x.values);
+	x.json = xcalloc((size_t)x.ncols, sizeof *x.json);
 	strmap_init(&x.seen);
 	out_header(stdout, x.format, x.cols, x.ncols);
 	int rc = db_stream(x.db, sql, np, params, on_row, &x, &err);
@@ -349,6 +367,7 @@ int main(int argc, char **argv)
 	free(sql);
 	free(params);
 	free(x.values);
+	free(x.json);
 	strmap_free(&x.seen, NULL);
 	for (int i = 0; i < x.ncols; i++)
 		field_free(&x.cols[i]);

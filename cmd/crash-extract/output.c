@@ -38,8 +38,11 @@ void out_header(FILE *out, enum out_format f, struct field *fields, int n)
 	fputs(f == OUT_CSV ? "\r\n" : "\n", out);
 }
 
-static json_t *json_value(const struct field *f, const char *v)
+/* Columns typed by the schema; store fields keep their own JSON type. */
+static json_t *json_value(const struct field *f, const char *v, json_t *json)
 {
+	if (json)
+		return json_incref(json);
 	if (!v)
 		return json_null();
 	if (f->column && (f->kind == DB_COL_INT || f->kind == DB_COL_FLAG)) {
@@ -50,21 +53,16 @@ static json_t *json_value(const struct field *f, const char *v)
 		if (f->kind == DB_COL_FLAG && (!strcmp(v, "t") || !strcmp(v, "f")))
 			return json_boolean(*v == 't');
 	}
-	if (!f->column && (*v == '{' || *v == '[' || !strcmp(v, "true") || !strcmp(v, "false") ||
-	    strspn(v, "-0123456789.eE") == strlen(v))) {
-		json_t *j = json_loads(v, JSON_DECODE_ANY, NULL);
-		if (j)
-			return j;
-	}
 	return json_string(v);
 }
 
-void out_row(FILE *out, enum out_format f, struct field *fields, int n, char *const *values)
+void out_row(FILE *out, enum out_format f, struct field *fields, int n, char *const *values,
+    json_t *const *json)
 {
 	if (f == OUT_NDJSON) {
 		json_t *obj = json_object();
 		for (int i = 0; i < n; i++)
-			json_object_set_new(obj, fields[i].name, json_value(&fields[i], values[i]));
+			json_object_set_new(obj, fields[i].name, json_value(&fields[i], values[i], json[i]));
 		char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		fprintf(out, "%s\n", s);
 		free(s);

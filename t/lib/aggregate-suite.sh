@@ -180,6 +180,11 @@ if [ -n "${HTML_CHECK:-}" ] && [ -n "$browser" ]; then
 elif [ -n "${HTML_CHECK:-}" ]; then
 	echo "ok $((T_N + 1)) # SKIP no headless chromium (scripts/install-deps installs it)"; T_N=$((T_N + 1))
 fi
+crash-aggregate --db "$DB" topcrashers --product Firefox --days 7 --end-date 2026-11-01 --format table >t 2>&1
+like "topcrashers: a window with nothing in it" "$(tail -1 t)" "of all 0 crashes"
+dbq "UPDATE crashes SET version = NULL WHERE signature = 'Beta::Run'" >/dev/null
+crash-aggregate --db "$DB" update --date 2026-11-18 2>err
+is "update: crashes without a version are counted" "$?" 0
 crash-aggregate --db "$DB" topcrashers --end-date 2026-13-01 2>err
 is "a bad date: exit 2" "$?" 2
 crash-aggregate --db "$DB" nonsense 2>err

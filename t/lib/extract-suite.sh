@@ -28,6 +28,8 @@ is "< on numbers" "$(cnt --where 'uptime<50')" 2
 is "<= and >= on dates" "$(cnt --where 'date_processed>=2026-11-18' --where 'os_name=Linux')" 3
 is "the null test" "$(cnt --where 'url=__null__' --protected --audit-log audit):$(cnt --where 'url!=__null__' --protected --audit-log audit)" "2:3"
 is "one field's conditions are ORed" "$(cnt --where 'signature=Foo::Bar' --where 'signature^Baz')" 4
+is "... a regular expression among them too" "$(cnt --where 'signature=Foo::Bar' --where 'signature@^Baz')" 4
+is "--distinct sorted by another field" "$($X --columns product --distinct --sort -uptime --format tsv 2>/dev/null | tr '\n' ' ')" "product Firefox "
 is "different fields' are ANDed" "$(cnt --where 'signature^Baz' --where 'os_name=Linux')" 0
 is "--from and --to" "$(cnt --from 2026-11-18 --to 2026-11-19):$(cnt --from 2026-11-19)" "5:0"
 
@@ -46,6 +48,8 @@ $X --columns crash_id,json_dump.system_info.os,addons,json_dump.crashing_thread.
 	--where 'json_dump.system_info.os=Linux' --format ndjson >nd 2>/dev/null
 is "store fields: by dotted path" "$(jq -r '."json_dump.crashing_thread.frames.0.function"' nd | sort -u)" "Foo::Bar"
 is "store fields: conditions on them" "$(wc -l <nd)" 3
+$X --columns build,json_dump.system_info --where 'signature=Foo::Bar' --limit 1 --format ndjson >nd 2>/dev/null
+is "store fields: JSON types kept (a string of digits stays a string)" "$(jq -c '[(.build | type), (."json_dump.system_info" | type)]' nd)" '["string","object"]'
 
 # Protected data: refused, or extracted and recorded.
 $X --columns email --where 'signature=Foo::Bar' >out 2>err
@@ -55,7 +59,8 @@ $X --columns crash_id --where 'email~example' >out 2>err
 is "protected: a condition on it is refused too" "$?" 1
 $X --protected --audit-log audit --where 'signature=Foo::Bar' --columns email --distinct >out 2>err
 is "protected: the victims of a crash, each once" "$(tr -d '\r' <out | tr '\n' ' ')" "email a@example.com "
-like "protected: the extract is recorded" "$(cat audit)" "user=.*'--columns' 'email' '--distinct'"
+like "protected: the extract is recorded" "$(cat audit)" 'user=.*"--columns","email","--distinct"\]'
+
 $X --protected --audit-log /nonexistent/audit --columns email >out 2>err
 is "protected: not recorded, not extracted" "$?:$(wc -c <out)" "1:0"
 

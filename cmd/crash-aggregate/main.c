@@ -115,7 +115,10 @@ int main(int argc, char **argv)
 	a.db = db_open(conf_str(a.conf, "db"), &err);
 	if (!a.db)
 		die(1, "%s", err);
+	double start = now_ms();
 	int status = cmd->run(&a);
+	/* The report's own time, without process start and connection. */
+	log_debug("%s: %.1f ms", cmd->name, now_ms() - start);
 	db_close(a.db);
 	free(rest);
 	conf_free(a.conf);

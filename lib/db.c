@@ -245,8 +245,7 @@ static int put_attributes(struct db *db, json_t *processed, const char *id, cons
 	const bool lite = db->kind == DB_SQLITE;
 	char *modules = module_list(processed);
 	json_t *addons_json = json_object_get(processed, "addons");
-	char *addons = json_dumps(json_is_array(addons_json) ? addons_json : json_array(),
-	    JSON_COMPACT | JSON_ENCODE_ANY);
+	char *addons = json_is_array(addons_json) ? json_dumps(addons_json, JSON_COMPACT) : xstrdup("[]");
 	const char *p1[] = { id }, *p3m[] = { id, date, modules }, *p3a[] = { id, date, addons };
 	int rc = db_query(db, "DELETE FROM crash_modules WHERE crash_id = $1", 1, p1, NULL, NULL, err);
 	if (rc == 0)

@@ -8,7 +8,7 @@ MANDIR = $(PREFIX)/share/man
 DATADIR = $(PREFIX)/share/crash
 
 CC ?= cc
-PKGS = jansson libcurl libmicrohttpd zlib libpcre2-8 sqlite3 libpq libcrypto
+PKGS = jansson libcurl libmicrohttpd zlib libpcre2-8 sqlite3 libpq libcrypto libzip
 
 # A fresh machine gets its dependencies before the first compile.
 ifneq ($(MAKECMDGOALS),clean)
@@ -30,7 +30,7 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-TOOLS = crash-collect crash-submit crash-move crash-stackwalk crash-synth crash-signature crash-process crash-aggregate crash-extract
+TOOLS = crash-collect crash-submit crash-move crash-stackwalk crash-synth crash-signature crash-process crash-aggregate crash-extract crash-symbols
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
 UNIT_SRC = $(wildcard t/unit/*.c)

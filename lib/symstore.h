@@ -1,0 +1,21 @@
+/*
+ * symstore.h: a symbol store, the directory tree Breakpad's tools and
+ * symbol servers use: <debug_file>/<debug_id>/<name>.sym, name being the
+ * debug file without a .pdb extension.
+ */
+#ifndef CRASH_SYMSTORE_H
+#define CRASH_SYMSTORE_H
+
+#include <stddef.h>
+
+/*
+ * Checks one .sym (its text, len bytes) and adds it to the store under
+ * the place its MODULE line names, atomically, with its compiled index.
+ * 0 and the stored path in *dest (caller frees), or -1 and why in *err.
+ */
+int symstore_add(const char *store, const char *text, size_t len, char **dest, char **err);
+
+/* The path of a module's .sym in the store (caller frees). */
+char *symstore_path(const char *store, const char *debug_file, const char *debug_id);
+
+#endif

@@ -1,0 +1,62 @@
+#!/bin/sh
+# crash-symbols add: .sym files and zip archives into a symbol store,
+# checked and indexed; broken files, corrupt archives and traversal
+# attempts refused; concurrent adds of the same file.
+. "$(dirname "$0")/lib/tap.sh"
+SYMS=$TESTDATA/minidumps/linux/symbols
+if [ ! -d "$SYMS" ]; then
+	echo "1..0 # SKIP ../shared/testdata is not beside the project"
+	exit 0
+fi
+cd "$T_TMP" || exit 1
+
+find "$SYMS" -name '*.sym' | sort >list
+n=$(wc -l <list)
+crash-symbols add --store st $(cat list) >out 2>err
+is "add: exit 0" "$?" 0
+is "add: a line per file, all added" "$(jq -r .status out | sort | uniq -c | tr -s ' ')" " $n added"
+is "add: Breakpad's layout" "$(cd st && find . -name '*.sym' | sort)" "$(cd "$SYMS" && find . -name '*.sym' | sort)"
+is "add: each indexed" "$(find st -name '*.sym.idx' | wc -l)" "$n"
+dump=$TESTDATA/minidumps/linux/dumps/crashme-o2-segv.dmp
+is "a walk with the store is the walk with the originals" \
+	"$(crash-stackwalk --format pipe "$dump" st)" \
+	"$(crash-stackwalk --format pipe --symbol-cache cache "$dump" "$SYMS")"
+
+# A zip of a symbol tree, as builds upload them.
+mkdir tree && (cd "$SYMS" && tar cf - .) | (cd tree && tar xf -) && echo readme >tree/README.txt
+(cd tree && zip -qr ../symbols.zip .)
+crash-symbols add --store zst symbols.zip >out 2>err
+is "zip: every .sym added" "$(jq -r .status out | sort | uniq -c | tr -s ' ')" " $n added"
+is "zip: files intact" "$(cd zst && find . -name '*.sym' -exec sha256sum {} + | sort)" \
+	"$(cd "$SYMS" && find . -name '*.sym' -exec sha256sum {} + | sort)"
+
+# A corrupt archive, an entry that leaves the archive.
+head -c 2000 symbols.zip >corrupt.zip
+crash-symbols add --store zst corrupt.zip >out 2>err
+is "corrupt zip: refused" "$?:$(jq -r .status out | sort -u)" "1:rejected"
+mkdir -p ev/aa && printf 'MODULE Linux x86_64 ABCD0 evil.so\nPUBLIC 10 0 f\n' >ev/aa/evil.sym
+(cd ev && zip -q ../evil.zip aa/evil.sym)
+perl -pi -e 's{aa/evil\.sym}{../evil.sym}g' evil.zip
+crash-symbols add --store zst evil.zip >out 2>err
+is "traversal: refused" "$?:$(jq -r '[.status, .reason] | join(": ")' out)" \
+	"1:rejected: path leaves the archive (traversal attempt)"
+ok "traversal: nothing written outside" test ! -e evil.sym -a ! -e zst/evil.so
+
+# Broken files: refused with the reason, nothing half-written.
+printf 'MODULE Linux x86_64 ABCD0 good.so\nFUNC zz\n' >bad.sym
+printf 'FUNC 10 4 0 f\n' >nomodule.sym
+printf 'MODULE Linux x86_64 XYZ bad.so\n' >badid.sym
+crash-symbols add --store st bad.sym nomodule.sym badid.sym >out 2>err
+is "broken: exit 1" "$?" 1
+is "broken: each with its reason" "$(jq -r .reason out | tr '\n' ';')" \
+	"1 malformed line;no MODULE line;debug id 'XYZ' is not hexadecimal;"
+is "broken: nothing left behind" "$(find st -name '*.tmp*' -o -name 'good.so' | wc -l)" 0
+
+# The same file added by eight at once: all succeed, one intact file.
+one=$(head -1 list)
+for i in 1 2 3 4 5 6 7 8; do crash-symbols add --store cst "$one" >c.$i 2>/dev/null & done
+wait
+is "concurrent: all added" "$(cat c.* | jq -r .status | sort | uniq -c | tr -s ' ')" " 8 added"
+ok "concurrent: the file is intact" cmp -s "$(jq -r .path c.1)" "$one"
+is "concurrent: nothing else left" "$(find cst -type f | wc -l)" 2
+done_testing

@@ -235,9 +235,26 @@ static char *module_list(json_t *processed)
 	return text;
 }
 
+/* [[debug_file, debug_id, code_file, version], ...] of modules without symbols. */
+static char *missing_list(json_t *processed)
+{
+	json_t *list = json_array(), *m;
+	size_t i;
+	json_array_foreach(json_object_get(json_object_get(processed, "json_dump"), "modules"), i, m) {
+		json_t *file = json_object_get(m, "debug_file"), *id = json_object_get(m, "debug_id");
+		if (json_is_true(json_object_get(m, "missing_symbols")) && json_is_string(file) &&
+		    json_is_string(id) && json_string_length(file) && json_string_length(id))
+			json_array_append_new(list, json_pack("[O,O,O,O]", file, id,
+			    json_object_get(m, "filename") ?: json_null(), json_object_get(m, "version") ?: json_null()));
+	}
+	char *text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	return text;
+}
+
 /*
- * The crash's modules and add-ons, replacing what an earlier processing
- * wrote; one statement each, the list passed as JSON.
+ * The crash's modules, add-ons and modules without symbols, replacing what
+ * an earlier processing wrote; one statement each, the list passed as JSON.
  */
 static int put_attributes(struct db *db, json_t *processed, const char *id, const char *date,
     char **err)
@@ -264,6 +281,19 @@ static int put_attributes(struct db *db, json_t *processed, const char *id, cons
 		    : "INSERT INTO crash_addons SELECT $1, $2::timestamptz, a"
 		      " FROM jsonb_array_elements_text($3::jsonb) a ON CONFLICT DO NOTHING",
 		    3, p3a, NULL, NULL, err);
+	char *missing = missing_list(processed);
+	const char *p3s[] = { id, date, missing };
+	if (rc == 0)
+		rc = db_query(db, "DELETE FROM crash_missing_symbols WHERE crash_id = $1", 1, p1, NULL, NULL, err);
+	if (rc == 0)
+		rc = db_query(db, lite
+		    ? "INSERT INTO crash_missing_symbols SELECT $1, $2, json_extract(value, '$[0]'),"
+		      " json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]')"
+		      " FROM json_each($3) WHERE true ON CONFLICT DO NOTHING"
+		    : "INSERT INTO crash_missing_symbols SELECT $1, $2::timestamptz, m->>0, m->>1, m->>2, m->>3"
+		      " FROM jsonb_array_elements($3::jsonb) m ON CONFLICT DO NOTHING",
+		    3, p3s, NULL, NULL, err);
+	free(missing);
 	free(modules);
 	free(addons);
 	return rc;

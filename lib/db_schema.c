@@ -88,6 +88,13 @@
 	"CREATE TABLE crash_addons (crash_id TEXT NOT NULL, date_processed " TIME " NOT NULL," \
 	"  addon TEXT NOT NULL, PRIMARY KEY (crash_id, addon));"
 
+/* Version 3: the modules each crash had no symbols for (crash-symbols missing). */
+#define MISSING_SYMBOLS(TIME) \
+	"CREATE TABLE crash_missing_symbols (crash_id TEXT NOT NULL, date_processed " TIME " NOT NULL," \
+	"  debug_file TEXT NOT NULL, debug_id TEXT NOT NULL, code_file TEXT, version TEXT," \
+	"  PRIMARY KEY (crash_id, debug_file, debug_id));" \
+	"CREATE INDEX crash_missing_symbols_date ON crash_missing_symbols (date_processed);"
+
 struct migration {
 	int version;
 	const char *sqlite;
@@ -103,6 +110,7 @@ static const struct migration migrations[] = {
 	  CRASH_INDEXES "CREATE INDEX crashes_id ON crashes (crash_id);"
 	  OTHER_TABLES("TIMESTAMPTZ") },
 	{ 2, AGGREGATES("TEXT"), AGGREGATES("TIMESTAMPTZ") },
+	{ 3, MISSING_SYMBOLS("TEXT"), MISSING_SYMBOLS("TIMESTAMPTZ") },
 };
 
 static int read_version(void *ctx, int ncols, const char *const *values, const char *const *names)

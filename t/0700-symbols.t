@@ -59,4 +59,26 @@ wait
 is "concurrent: all added" "$(cat c.* | jq -r .status | sort | uniq -c | tr -s ' ')" " 8 added"
 ok "concurrent: the file is intact" cmp -s "$(jq -r .path c.1)" "$one"
 is "concurrent: nothing else left" "$(find cst -type f | wc -l)" 2
+
+# missing: crashes processed without symbols, ranked modules; then the
+# crashes the store can now improve, reprocessed.
+for d in crashme-o0-abort crashme-o2-segv crashme-o0-fpe; do
+	make_crash "in/$d" ProductName=Firefox
+	cp "$TESTDATA/minidumps/linux/dumps/$d.dmp" "in/$d/upload_file_minidump"
+done
+start_collector "$T_TMP/spool" || exit 1
+crash-submit --url "$COLLECT_URL/submit" in/* >/dev/null 2>&1
+stop_collector
+crash-move --spool spool --to store 2>/dev/null | crash-process --store store --db crash.db --symbols empty >before 2>/dev/null
+crash-symbols missing --db crash.db --format ndjson >missing 2>err
+is "missing: exit 0" "$?" 0
+is "missing: libc in all three crashes, first" "$(head -1 missing | jq -c '[.rank, .debug_file, .crashes]')" '[1,"libc.so.6",3]'
+ok "missing: with its debug id" test "$(head -1 missing | jq -r .debug_id)" = "$(ls "$SYMS/libc.so.6")"
+crash-symbols missing --db crash.db --crash-ids --store empty >ids 2>/dev/null
+is "crash ids: none while the store lacks them" "$(wc -l <ids)" 0
+crash-symbols missing --db crash.db --crash-ids --store st >ids 2>/dev/null
+is "crash ids: all three, once each" "$(sort ids)" "$(jq -r .crash_id before | sort)"
+crash-process --store store --db crash.db --symbols st --reprocess <ids >after 2>/dev/null
+is "reprocessed: better signatures" "$(jq -r .signature after | sort | tr '\n' ';')" "divide;js::gc::PushMarkStack;raise | abort | do_abort;"
+is "reprocessed: nothing missing any more" "$(crash-symbols missing --db crash.db --format ndjson | wc -l)" 0
 done_testing

@@ -2,11 +2,12 @@
  * crash-symbols: the symbol store. `add` puts .sym files, and zip archives
  * of symbol-store trees (as Mozilla's and Electron's builds upload them),
  * into a store, each checked and indexed; one NDJSON line per file says
- * what became of it.
+ * what became of it. `missing` lists what crashes lacked (missing.c).
  *
  *   crash-symbols add --store /srv/symbols xul.sym crashreporter-symbols.zip
  */
 #include "conf.h"
+#include "missing.h"
 #include "symstore.h"
 #include "util.h"
 
@@ -19,11 +20,16 @@
 
 static const struct conf_option options[] = {
 	{ "store", CONF_STR, "symbols", "DIR", "the symbol store" },
-	{ "max-file", CONF_SIZE, "2G", "BYTES", "largest .sym accepted" },
+	{ "max-file", CONF_SIZE, "2G", "BYTES", "add: largest .sym accepted" },
+	{ "db", CONF_STR, "crash.db", "DB", "missing: the database crash-process writes" },
+	{ "days", CONF_INT, "7", "N", "missing: crashes processed in the last N days" },
+	{ "format", CONF_STR, NULL, "FORMAT", "missing: table, csv or ndjson (default: table on a terminal)" },
+	{ "crash-ids", CONF_BOOL, "no", NULL, "missing: the crashes the store now has symbols for" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static const char usage[] = "add [--store DIR] FILE.sym|ARCHIVE.zip...";
+static const char usage[] = "add [--store DIR] FILE.sym|ARCHIVE.zip...\n"
+    "       crash-symbols missing [--db DB] [--days N] [--format FORMAT] [--crash-ids --store DIR]";
 
 static int failures;
 
@@ -144,6 +150,12 @@ int main(int argc, char **argv)
 	char **rest;
 	int nrest;
 	struct conf *c = conf_load(options, usage, argc, argv, &rest, &nrest);
+	if (nrest == 1 && !strcmp(rest[0], "missing")) {
+		int status = missing_main(c);
+		free(rest);
+		conf_free(c);
+		return status;
+	}
 	if (nrest < 2 || strcmp(rest[0], "add") != 0)
 		die(2, "usage: crash-symbols %s", usage);
 	const char *store = conf_str(c, "store");

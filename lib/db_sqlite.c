@@ -9,6 +9,8 @@
 #include "util.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,7 @@
 struct cached_stmt {
 	char *sql;
 	sqlite3_stmt *stmt;
+	bool positional;	/* $N is parameter N throughout */
 };
 
 struct sqlite_db {
@@ -30,13 +33,31 @@ static struct sqlite_db *S(struct db *db)
 	return db->impl;
 }
 
-static sqlite3_stmt *prepare(struct db *db, const char *sql, char **err)
+/*
+ * $N placeholders are named parameters to SQLite, numbered in the order
+ * they first appear; when that order is 1, 2, 3 (as the statements here
+ * are written) $N is parameter N, else each name is looked up.
+ */
+static bool in_order(sqlite3_stmt *stmt)
+{
+	char name[16];
+	for (int i = 1; i <= sqlite3_bind_parameter_count(stmt); i++) {
+		const char *at = sqlite3_bind_parameter_name(stmt, i);
+		snprintf(name, sizeof name, "$%d", i);
+		if (!at || strcmp(at, name) != 0)
+			return false;
+	}
+	return true;
+}
+
+static sqlite3_stmt *prepare(struct db *db, const char *sql, bool *positional, char **err)
 {
 	struct sqlite_db *s = S(db);
 	for (int i = 0; i < s->ncache; i++)
 		if (strcmp(s->cache[i].sql, sql) == 0) {
 			sqlite3_reset(s->cache[i].stmt);
 			sqlite3_clear_bindings(s->cache[i].stmt);
+			*positional = s->cache[i].positional;
 			return s->cache[i].stmt;
 		}
 	sqlite3_stmt *stmt;
@@ -50,26 +71,22 @@ static sqlite3_stmt *prepare(struct db *db, const char *sql, char **err)
 		memmove(s->cache, s->cache + 1, (STMT_CACHE - 1) * sizeof s->cache[0]);
 		s->ncache--;
 	}
-	s->cache[s->ncache++] = (struct cached_stmt){ xstrdup(sql), stmt };
+	*positional = in_order(stmt);
+	s->cache[s->ncache++] = (struct cached_stmt){ xstrdup(sql), stmt, *positional };
 	return stmt;
 }
 
 static int sqlite_query(struct db *db, const char *sql, int nparams, const char *const *params,
     db_row_fn row, void *ctx, char **err)
 {
-	sqlite3_stmt *stmt = prepare(db, sql, err);
+	bool positional;
+	sqlite3_stmt *stmt = prepare(db, sql, &positional, err);
 	if (!stmt)
 		return -1;
-	/*
-	 * $N placeholders are named parameters to SQLite, numbered in the
-	 * order they first appear: when that order is 1, 2, 3 (the usual
-	 * case) $N is parameter N, else look its name up.
-	 */
 	for (int i = 0; i < nparams; i++) {
 		char name[16];
 		snprintf(name, sizeof name, "$%d", i + 1);
-		const char *at = sqlite3_bind_parameter_name(stmt, i + 1);
-		int idx = at && !strcmp(at, name) ? i + 1 : sqlite3_bind_parameter_index(stmt, name);
+		int idx = positional ? i + 1 : sqlite3_bind_parameter_index(stmt, name);
 		if (idx && params[i])
 			sqlite3_bind_text(stmt, idx, params[i], -1, SQLITE_TRANSIENT);
 	}

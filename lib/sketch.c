@@ -94,10 +94,14 @@ double sketch_count(const struct sketch *s)
 	if (!s->dense)
 		return (double)s->n;
 	const double m = SKETCH_REGISTERS, alpha = 0.7213 / (1 + 1.079 / m);
+	static double inverse_powers[66];	/* 2^-r, for every rank a register holds */
+	if (inverse_powers[0] == 0)
+		for (int r = 0; r < 66; r++)
+			inverse_powers[r] = ldexp(1.0, -r);
 	double sum = 0;
 	int zeros = 0;
 	for (size_t i = 0; i < SKETCH_REGISTERS; i++) {
-		sum += ldexp(1.0, -s->registers[i]);
+		sum += inverse_powers[s->registers[i]];
 		zeros += s->registers[i] == 0;
 	}
 	double estimate = alpha * m * m / sum;
@@ -125,12 +129,20 @@ char *sketch_dump(const struct sketch *s)
 	return buf_steal(&b);
 }
 
+static signed char hex_digit[256];
+
 static bool hex_value(const char *p, int digits, uint64_t *out)
 {
+	if (!hex_digit['1']) {
+		memset(hex_digit, -1, sizeof hex_digit);
+		for (int d = 0; d < 10; d++)
+			hex_digit['0' + d] = (signed char)d;
+		for (int d = 0; d < 6; d++)
+			hex_digit['a' + d] = (signed char)(10 + d);
+	}
 	uint64_t v = 0;
 	for (int i = 0; i < digits; i++) {
-		char c = p[i];
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		int d = hex_digit[(unsigned char)p[i]];
 		if (d < 0)
 			return false;
 		v = v << 4 | (uint64_t)d;
@@ -149,7 +161,11 @@ bool sketch_load(struct sketch *s, const char *text)
 		for (size_t i = 2; i < len; i += 16) {
 			if (!hex_value(text + i, 16, &v))
 				return sketch_init(s), false;
-			add_hash(s, v);
+			/* Dumps are sorted: append, unless this one is out of order. */
+			if (s->n == 0 || v > s->values[s->n - 1])
+				s->values[s->n++] = v;
+			else
+				add_hash(s, v);
 		}
 		return true;
 	}

@@ -60,6 +60,16 @@ int db_stream(struct db *db, const char *sql, int nparams, const char *const *pa
 	return db->ops->stream(db, sql, nparams, params, row, ctx, err);
 }
 
+int db_copy_csv(struct db *db, const char *sql, FILE *out, char **err)
+{
+	return db->ops->copy_csv ? db->ops->copy_csv(db, sql, out, err) : -2;
+}
+
+char *db_literal(struct db *db, const char *value)
+{
+	return db->ops->literal(db, value);
+}
+
 int db_exec(struct db *db, const char *sql, char **err)
 {
 	return db->ops->exec(db, sql, err);

@@ -13,6 +13,7 @@
 #define CRASH_DB_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <jansson.h>
 
 struct db;
@@ -42,6 +43,15 @@ int db_query(struct db *db, const char *sql, int nparams, const char *const *par
  */
 int db_stream(struct db *db, const char *sql, int nparams, const char *const *params,
     db_row_fn row, void *ctx, char **err);
+/*
+ * The result of a SELECT as CSV with a header, written by the database
+ * itself (PostgreSQL's COPY), record ends made CRLF. -2 when the backend
+ * has no such export (SQLite): use db_stream. sql takes no parameters:
+ * quote values with db_literal.
+ */
+int db_copy_csv(struct db *db, const char *sql, FILE *out, char **err);
+/* A value as an SQL string literal of the backend (caller frees). */
+char *db_literal(struct db *db, const char *value);
 /* Runs a script of several statements without parameters. */
 int db_exec(struct db *db, const char *sql, char **err);
 int db_begin(struct db *db, char **err);

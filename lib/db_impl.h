@@ -6,12 +6,17 @@
 
 #include "db.h"
 
+#include <stdio.h>
+
 struct db_ops {
 	int (*query)(struct db *db, const char *sql, int nparams, const char *const *params,
 	    db_row_fn row, void *ctx, char **err);
 	int (*stream)(struct db *db, const char *sql, int nparams, const char *const *params,
 	    db_row_fn row, void *ctx, char **err);
 	int (*exec)(struct db *db, const char *sql, char **err);
+	/* COPY ... TO STDOUT as CSV (PostgreSQL); NULL where there is none. */
+	int (*copy_csv)(struct db *db, const char *sql, FILE *out, char **err);
+	char *(*literal)(struct db *db, const char *value);
 	bool (*connection_lost)(struct db *db);
 	int (*reconnect)(struct db *db, char **err);
 	void (*close)(struct db *db);

@@ -9,6 +9,8 @@
 #include "util.h"
 
 #include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -241,8 +243,65 @@ static void pg_close(struct db *db)
 	free(p);
 }
 
+/* Writes COPY data, record ends (newlines outside quotes) as CRLF. */
+static void write_crlf(FILE *out, const char *data, int n, bool *quoted)
+{
+	int start = 0;
+	for (int i = 0; i < n; i++) {
+		if (data[i] == '"')
+			*quoted = !*quoted;	/* a doubled quote toggles twice */
+		else if (data[i] == '\n' && !*quoted) {
+			fwrite_unlocked(data + start, 1, (size_t)(i - start), out);
+			fputs_unlocked("\r\n", out);
+			start = i + 1;
+		}
+	}
+	fwrite_unlocked(data + start, 1, (size_t)(n - start), out);
+}
+
+static int pg_copy_csv(struct db *db, const char *sql, FILE *out, char **err)
+{
+	PGconn *conn = P(db)->conn;
+	char *copy = xasprintf("COPY (%s) TO STDOUT WITH (FORMAT csv, HEADER)", sql);
+	PGresult *r = PQexec(conn, copy);
+	free(copy);
+	int rc = PQresultStatus(r) == PGRES_COPY_OUT ? 0 : -1;
+	PQclear(r);
+	if (rc != 0) {
+		*err = pg_error(conn);
+		return -1;
+	}
+	char *data;
+	int n;
+	bool quoted = false;
+	while ((n = PQgetCopyData(conn, &data, 0)) > 0) {
+		write_crlf(out, data, n, &quoted);
+		PQfreemem(data);
+	}
+	if (n == -2 && rc == 0) {
+		*err = pg_error(conn);
+		rc = -1;
+	}
+	while ((r = PQgetResult(conn))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
+			*err = pg_error(conn);
+			rc = -1;
+		}
+		PQclear(r);
+	}
+	return rc;
+}
+
+static char *pg_literal(struct db *db, const char *value)
+{
+	char *q = PQescapeLiteral(P(db)->conn, value, strlen(value));
+	char *out = xstrdup(q ? q : "NULL");
+	PQfreemem(q);
+	return out;
+}
+
 static const struct db_ops pg_ops = {
-	pg_query, pg_stream, pg_exec, pg_connection_lost, pg_reconnect, pg_close,
+	pg_query, pg_stream, pg_exec, pg_copy_csv, pg_literal, pg_connection_lost, pg_reconnect, pg_close,
 };
 
 struct db *db_pg_open(const char *url, char **err)

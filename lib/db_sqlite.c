@@ -146,8 +146,16 @@ static void sqlite_close(struct db *db)
 	free(s);
 }
 
+static char *sqlite_literal(struct db *db, const char *value)
+{
+	char *q = sqlite3_mprintf("%Q", value);
+	char *out = xstrdup(q ? q : "NULL");
+	sqlite3_free(q);
+	return out;
+}
+
 static const struct db_ops sqlite_ops = {
-	sqlite_query, sqlite_query, sqlite_exec, sqlite_connection_lost, sqlite_reconnect, sqlite_close,
+	sqlite_query, sqlite_query, sqlite_exec, NULL, sqlite_literal, sqlite_connection_lost, sqlite_reconnect, sqlite_close,
 };
 
 struct db *db_sqlite_open(const char *path, char **err)

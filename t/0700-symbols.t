@@ -81,4 +81,21 @@ is "crash ids: all three, once each" "$(sort ids)" "$(jq -r .crash_id before | s
 crash-process --store store --db crash.db --symbols st --reprocess <ids >after 2>/dev/null
 is "reprocessed: better signatures" "$(jq -r .signature after | sort | tr '\n' ';')" "divide;js::gc::PushMarkStack;raise | abort | do_abort;"
 is "reprocessed: nothing missing any more" "$(crash-symbols missing --db crash.db --format ndjson | wc -l)" 0
+
+# gc: what was not used for long goes, then the least used until it fits.
+cp -a st gst
+old=$(find gst -name '*.sym' | sort | head -2)
+for f in $old; do touch -a -m -d '40 days ago' "$f" "$f.idx"; done
+crash-symbols gc --store gst --max-age 30 >gc 2>err
+is "gc: the two unused for 40 days removed" "$(jq -r .why gc | tr '\n' ' ')" "age age "
+ok "gc: with their indexes and directories" test ! -e "$(echo "$old" | head -1).idx" -a ! -d "$(dirname "$(echo "$old" | head -1)")"
+is "gc: the rest kept" "$(find gst -name '*.sym' | wc -l)" "$((n - 2))"
+newest=$(find gst -name '*.sym' | sort | tail -1)
+for f in $(find gst -name '*.sym'); do touch -a -m -d '2 days ago' "$f" "$f.idx"; done
+touch "$newest" "$newest.idx"
+crash-symbols gc --store gst --max-size 1 >gc 2>err
+is "gc: down to the size, the last used kept for last" "$(find gst -name '*.sym' | wc -l)" 0
+is "gc: the last used went last" "$(tail -1 gc | jq -r .path)" "$newest"
+crash-symbols gc --store gst >/dev/null 2>&1
+is "gc: without a limit, a usage error" "$?" 2
 done_testing

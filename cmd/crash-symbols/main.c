@@ -2,11 +2,13 @@
  * crash-symbols: the symbol store. `add` puts .sym files, and zip archives
  * of symbol-store trees (as Mozilla's and Electron's builds upload them),
  * into a store, each checked and indexed; one NDJSON line per file says
- * what became of it. `missing` lists what crashes lacked (missing.c).
+ * what became of it. `missing` lists what crashes lacked (missing.c);
+ * `gc` keeps a store or cache within an age and a size (gc.c).
  *
  *   crash-symbols add --store /srv/symbols xul.sym crashreporter-symbols.zip
  */
 #include "conf.h"
+#include "gc.h"
 #include "missing.h"
 #include "symstore.h"
 #include "util.h"
@@ -25,11 +27,14 @@ static const struct conf_option options[] = {
 	{ "days", CONF_INT, "7", "N", "missing: crashes processed in the last N days" },
 	{ "format", CONF_STR, NULL, "FORMAT", "missing: table, csv or ndjson (default: table on a terminal)" },
 	{ "crash-ids", CONF_BOOL, "no", NULL, "missing: the crashes the store now has symbols for" },
+	{ "max-size", CONF_SIZE, "0", "BYTES", "gc: keep the store within this size (0: any)" },
+	{ "max-age", CONF_INT, "0", "DAYS", "gc: remove what was not used for this long (0: keep)" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const char usage[] = "add [--store DIR] FILE.sym|ARCHIVE.zip...\n"
-    "       crash-symbols missing [--db DB] [--days N] [--format FORMAT] [--crash-ids --store DIR]";
+    "       crash-symbols missing [--db DB] [--days N] [--format FORMAT] [--crash-ids --store DIR]\n"
+    "       crash-symbols gc [--store DIR] [--max-size BYTES] [--max-age DAYS]";
 
 static int failures;
 
@@ -152,6 +157,12 @@ int main(int argc, char **argv)
 	struct conf *c = conf_load(options, usage, argc, argv, &rest, &nrest);
 	if (nrest == 1 && !strcmp(rest[0], "missing")) {
 		int status = missing_main(c);
+		free(rest);
+		conf_free(c);
+		return status;
+	}
+	if (nrest == 1 && !strcmp(rest[0], "gc")) {
+		int status = gc_main(conf_str(c, "store"), conf_int(c, "max-size"), conf_int(c, "max-age"));
 		free(rest);
 		conf_free(c);
 		return status;

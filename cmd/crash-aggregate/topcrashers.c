@@ -22,7 +22,7 @@ struct sigstat {
 	char **versions;
 	size_t nversions;
 	long long versions_count;	/* from top_windows, or nversions */
-	struct sketch installs;
+	struct sketch *installs;	/* made for the listed rows only */
 	long long exact_installs;	/* --from-crashes */
 	char *first;
 	json_t *bugs, *daily;
@@ -47,6 +47,7 @@ static void sigstat_free(void *p)
 		free(s->versions[i]);
 	free(s->versions);
 	free(s->first);
+	free(s->installs);
 	json_decref(s->bugs);
 	json_decref(s->daily);
 	free(s);
@@ -57,7 +58,6 @@ static struct sigstat *sig_get(struct top *t, const char *name)
 	struct sigstat *s = strmap_get(&t->sigs, name);
 	if (!s) {
 		s = xcalloc(1, sizeof *s);
-		sketch_init(&s->installs);
 		s->bugs = json_array();
 		s->name = strmap_put(&t->sigs, name, s);
 	}
@@ -163,8 +163,13 @@ static int add_installs(void *ctx, int ncols, const char *const *v, const char *
 		s->exact_installs = v[1] ? atoll(v[1]) : 0;
 	} else {
 		struct sketch k;
-		if (sketch_load(&k, v[1]))
-			sketch_merge(&s->installs, &k);
+		if (!sketch_load(&k, v[1]))
+			return 0;
+		if (!s->installs) {
+			s->installs = xmalloc(sizeof *s->installs);
+			sketch_init(s->installs);
+		}
+		sketch_merge(s->installs, &k);
 	}
 	return 0;
 }
@@ -246,7 +251,8 @@ static json_t *row_of(struct top *t, struct sigstat *s, size_t rank)
 	json_t *diff = s->in_prev && t->prev_total
 	    ? report_share(percent - 100.0 * (double)s->prev / (double)t->prev_total)
 	    : json_string("new");
-	long long installs = t->from_crashes ? s->exact_installs : (long long)sketch_count(&s->installs);
+	long long installs = t->from_crashes ? s->exact_installs
+	    : s->installs ? (long long)sketch_count(s->installs) : 0;
 	return json_pack("[I,s,I,o,o,I,I,I,I,I,I,o,s?,O]", (json_int_t)rank, s->name,
 	    (json_int_t)s->count, report_share(percent), diff, (json_int_t)s->os[OS_WIN],
 	    (json_int_t)s->os[OS_MAC], (json_int_t)s->os[OS_LIN], (json_int_t)s->os[OS_OTHER],
@@ -317,11 +323,16 @@ static bool window_rows(struct top *t, int *rc)
 	long long total = -1;
 	window_key(t, &k, t->w.end);
 	char *q1 = xasprintf("SELECT total FROM top_window_totals%s", window_where);
+	/* The rows the report lists, and any that tie with the last of them. */
 	char *q2 = xasprintf("SELECT signature, count, startup_count, win_count, mac_count, lin_count,"
-	    " other_count, versions_count FROM top_windows%s", window_where);
+	    " other_count, versions_count FROM top_windows%s AND count >= coalesce((SELECT count"
+	    " FROM top_windows%s ORDER BY count DESC LIMIT 1 OFFSET $5), 0)", window_where, window_where);
+	char offset[24];
+	snprintf(offset, sizeof offset, "%lld", conf_int(t->a->conf, "limit") - 1);
+	const char *p5[] = { k.p[0], k.p[1], k.p[2], k.p[3], offset };
 	*rc = db_query(t->a->db, q1, 4, k.p, read_total, &total, &err);
 	if (*rc == 0 && total >= 0)
-		*rc = db_query(t->a->db, q2, 4, k.p, add_window_row, t, &err);
+		*rc = db_query(t->a->db, q2, 5, p5, add_window_row, t, &err);
 	if (*rc != 0) {
 		log_err("%s", err);
 		free(err);

@@ -57,6 +57,10 @@ int symstore_add(const char *store, const char *text, size_t len, char **dest, c
 	else
 		rc = 0;
 	if (rc == 0) {
+		/* Walkers ask for ids in upper case, as minidumps give them. */
+		for (char *p = sf->id; *p; p++)
+			if (*p >= 'a' && *p <= 'f')
+				*p = (char)(*p - 'a' + 'A');
 		char *path = symstore_path(store, sf->name, sf->id);
 		char *dir = xstrdup(path);
 		*strrchr(dir, '/') = 0;

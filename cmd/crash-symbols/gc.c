@@ -4,7 +4,8 @@
  * then the least recently used until the store fits in --max-size. Use is
  * the later of the access and modification times (on file systems mounted
  * relatime, the access time moves at most once a day: enough for days).
- * A .sym goes with its compiled index.
+ * A .sym goes with its compiled index; in a --symbol-cache, which holds
+ * indexes alone, each index is an entry of its own.
  */
 #define _XOPEN_SOURCE 700
 #include "gc.h"
@@ -12,6 +13,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +34,17 @@ static size_t nentries;
 static int collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	size_t n = strlen(path);
-	if (type != FTW_F || n < 4 || strcmp(path + n - 4, ".sym") != 0)
+	if (type != FTW_F)
+		return 0;
+	/* A .sym, or an index alone (a --symbol-cache holds only those). */
+	bool sym = n > 4 && !strcmp(path + n - 4, ".sym");
+	bool lone_index = false;
+	if (n > 8 && !strcmp(path + n - 8, ".sym.idx")) {
+		char *sibling = xstrndup(path, n - 4);
+		lone_index = access(sibling, F_OK) != 0;
+		free(sibling);
+	}
+	if (!sym && !lone_index)
 		return 0;
 	entries = xrealloc(entries, (nentries + 1) * sizeof *entries);
 	struct symentry *e = &entries[nentries++];

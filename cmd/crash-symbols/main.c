@@ -24,7 +24,7 @@ static const struct conf_option options[] = {
 	{ "store", CONF_STR, "symbols", "DIR", "the symbol store" },
 	{ "max-file", CONF_SIZE, "2G", "BYTES", "add: largest .sym accepted" },
 	{ "db", CONF_STR, "crash.db", "DB", "missing: the database crash-process writes" },
-	{ "days", CONF_INT, "7", "N", "missing: crashes processed in the last N days" },
+	{ "days", CONF_INT, "7", "N", "missing: crashes received in the last N days" },
 	{ "format", CONF_STR, NULL, "FORMAT", "missing: table, csv or ndjson (default: table on a terminal)" },
 	{ "crash-ids", CONF_BOOL, "no", NULL, "missing: the crashes the store now has symbols for" },
 	{ "max-size", CONF_SIZE, "0", "BYTES", "gc: keep the store within this size (0: any)" },

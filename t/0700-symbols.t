@@ -53,8 +53,8 @@ is "broken: each with its reason" "$(jq -r .reason out | tr '\n' ';')" \
 is "broken: nothing left behind" "$(find st -name '*.tmp*' -o -name 'good.so' | wc -l)" 0
 
 printf 'MODULE Linux x86_64 abcd0 low.so\nPUBLIC 10 0 f\n' >low.sym
-crash-symbols add --store st low.sym >out 2>/dev/null
-is "a lower-case debug id is placed as walkers ask for it" "$(jq -r .path out)" "st/low.so/ABCD0/low.so.sym"
+crash-symbols add --store lst low.sym >out 2>/dev/null
+is "a lower-case debug id is placed as walkers ask for it" "$(jq -r .path out)" "lst/low.so/ABCD0/low.so.sym"
 
 # The same file added by eight at once: all succeed, one intact file.
 one=$(head -1 list)

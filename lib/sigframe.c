@@ -372,7 +372,7 @@ static const char *str_member(json_t *obj, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static bool truthy(json_t *v)
+bool py_truthy(json_t *v)
 {
 	if (!v || json_is_null(v) || json_is_false(v))
 		return false;
@@ -443,7 +443,7 @@ char *sigframe_normalize(const struct siglists *sl, json_t *frame, const char *m
 		module = str_member(frame, "module");
 	if (function && *function)
 		return normalize_function(sl, function, file, line);
-	if (file && *file && truthy(line)) {
+	if (file && *file && py_truthy(line)) {
 		char *name = file_name(file), *l = py_str(line);
 		char *out = xasprintf("%s#%s", name, l);
 		free(name);
@@ -453,7 +453,7 @@ char *sigframe_normalize(const struct siglists *sl, json_t *frame, const char *m
 	if (module && *module)
 		return strip_brackets(module);
 	json_t *unloaded = json_object_get(frame, "unloaded_modules");
-	if (truthy(unloaded) && json_is_array(unloaded)) {
+	if (py_truthy(unloaded) && json_is_array(unloaded)) {
 		char *name = py_str(json_object_get(json_array_get(unloaded, 0), "module"));
 		char *out = xasprintf("(unloaded %s)", name);
 		free(name);

@@ -7,6 +7,7 @@
 #define CRASH_SIGFRAME_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct siglists;
 
@@ -34,6 +35,8 @@ char *sigframe_source_path(const char *file);
 char *sigframe_strip_leading_zeros(const char *s);
 /* Rust 1.34 panic functions named without their module, with it (or NULL). */
 const char *sigframe_missing_module(const char *function, const char *file);
+/* Python's truth of a JSON value: no empty string, zero, list or object. */
+bool py_truthy(json_t *v);
 /* Python's str() of a JSON scalar: 12, None, True, text. */
 char *py_str(json_t *v);
 

@@ -71,23 +71,6 @@ static const char *set_field(json_t *obj, const char *key)
 	return s && *s ? s : NULL;
 }
 
-static bool truthy(json_t *v)
-{
-	if (!v || json_is_null(v) || json_is_false(v))
-		return false;
-	if (json_is_string(v))
-		return json_string_length(v) > 0;
-	if (json_is_integer(v))
-		return json_integer_value(v) != 0;
-	if (json_is_real(v))
-		return json_real_value(v) != 0;
-	if (json_is_array(v))
-		return json_array_size(v) > 0;
-	if (json_is_object(v))
-		return json_object_size(v) > 0;
-	return true;
-}
-
 /* crashing_thread as Socorro reads it: missing or not a number is 0. */
 static long long crashing_thread_index(json_t *crash)
 {
@@ -227,13 +210,13 @@ static char *join_frames(struct frame_list *fl)
 static void signature_of_thread(struct sigctx *ctx, json_t *thread)
 {
 	json_t *java = json_object_get(ctx->crash, "java_stack_trace");
-	if (truthy(java)) {
+	if (py_truthy(java)) {
 		set_sig(ctx, json_is_string(java) ? signature_java_stack_trace(json_string_value(java))
 		    : xstrdup("EMPTY: Java stack trace not in expected format"));
 		return;
 	}
 	json_t *exception = json_object_get(ctx->crash, "java_exception");
-	if (truthy(exception)) {
+	if (py_truthy(exception)) {
 		set_sig(ctx, signature_java_exception(exception));
 		return;
 	}
@@ -272,7 +255,7 @@ static bool looks_like_oom(struct sigctx *ctx)
 		"NS_ABORT_OOM", "mozalloc_handle_oom", "CrashAtUnhandlableOOM",
 		"AutoEnterOOMUnsafeRegion", "alloc::oom::oom",
 	};
-	if (truthy(json_object_get(ctx->crash, "oom_allocation_size")))
+	if (py_truthy(json_object_get(ctx->crash, "oom_allocation_size")))
 		return true;
 	if (!*ctx->sig)
 		return false;

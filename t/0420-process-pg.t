@@ -8,12 +8,7 @@ if [ ! -d "$TESTDATA/minidumps/linux" ]; then
 	exit 0
 fi
 cd "$T_TMP" || exit 1
-if ! start_pg; then
-	echo "1..0 # SKIP no PostgreSQL server binaries (scripts/install-deps installs them)"
-	exit 0
-fi
-DB=$PG_URL
-dbq() { PGOPTIONS='-c client_min_messages=warning' psql "$PG_URL" -XAtq -F'|' -c "$1"; }
+use_pg
 ok "the database layer's tests pass on PostgreSQL" "$ROOT/t/unit/db.test" "$PG_URL"
 dbq 'DROP SCHEMA public CASCADE; CREATE SCHEMA public'
 . "$ROOT/t/lib/process-suite.sh"

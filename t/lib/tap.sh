@@ -180,3 +180,14 @@ start_pg_again() {
 		-o "-k $PG_DIR -c listen_addresses= -c fsync=off" start) >/dev/null
 }
 stop_pg() { (cd / && $PG_AS "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop) >/dev/null 2>&1; }
+
+# use_pg: a throwaway cluster for the rest of the test, DB its URL and
+# dbq SQL a query on it; skips the whole test when PostgreSQL is missing.
+use_pg() {
+	if ! start_pg; then
+		echo "1..0 # SKIP no PostgreSQL server binaries (scripts/install-deps installs them)"
+		exit 0
+	fi
+	DB=$PG_URL
+	dbq() { PGOPTIONS='-c client_min_messages=warning' psql "$PG_URL" -XAtq -F'|' -c "$1"; }
+}

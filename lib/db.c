@@ -262,50 +262,59 @@ static char *missing_list(json_t *processed)
 	return text;
 }
 
+/* [[addon], ...]: the add-on list in the shape replace_rows() takes. */
+static char *addon_list(json_t *processed)
+{
+	json_t *list = json_array(), *a;
+	size_t i;
+	json_array_foreach(json_object_get(processed, "addons"), i, a)
+		if (json_is_string(a))
+			json_array_append_new(list, json_pack("[O]", a));
+	char *text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	return text;
+}
+
 /*
- * The crash's modules, add-ons and modules without symbols, replacing what
- * an earlier processing wrote; one statement each, the list passed as JSON.
+ * Replaces a crash's rows of table (crash_id, date_processed, then ncols
+ * columns) with those of rows, a JSON list of lists: one statement to
+ * delete, one to insert them all, whatever their number.
  */
+static int replace_rows(struct db *db, const char *table, int ncols, const char *id,
+    const char *date, const char *rows, char **err)
+{
+	const bool lite = db->kind == DB_SQLITE;
+	struct buf sql;
+	buf_init(&sql);
+	buf_printf(&sql, "INSERT INTO %s SELECT $1, %s", table, lite ? "$2" : "$2::timestamptz");
+	for (int i = 0; i < ncols; i++)
+		buf_printf(&sql, lite ? ", json_extract(value, '$[%d]')" : ", m->>%d", i);
+	buf_puts(&sql, lite ? " FROM json_each($3) WHERE true ON CONFLICT DO NOTHING"
+	    : " FROM jsonb_array_elements($3::jsonb) m ON CONFLICT DO NOTHING");
+	char *del = xasprintf("DELETE FROM %s WHERE crash_id = $1", table);
+	const char *params[] = { id, date, rows };
+	int rc = db_query(db, del, 1, params, NULL, NULL, err);
+	if (rc == 0)
+		rc = db_query(db, sql.data, 3, params, NULL, NULL, err);
+	free(del);
+	buf_free(&sql);
+	return rc;
+}
+
+/* The crash's modules, add-ons and modules without symbols. */
 static int put_attributes(struct db *db, json_t *processed, const char *id, const char *date,
     char **err)
 {
-	const bool lite = db->kind == DB_SQLITE;
-	char *modules = module_list(processed);
-	json_t *addons_json = json_object_get(processed, "addons");
-	char *addons = json_is_array(addons_json) ? json_dumps(addons_json, JSON_COMPACT) : xstrdup("[]");
-	const char *p1[] = { id }, *p3m[] = { id, date, modules }, *p3a[] = { id, date, addons };
-	int rc = db_query(db, "DELETE FROM crash_modules WHERE crash_id = $1", 1, p1, NULL, NULL, err);
-	if (rc == 0)
-		rc = db_query(db, "DELETE FROM crash_addons WHERE crash_id = $1", 1, p1, NULL, NULL, err);
-	if (rc == 0)
-		rc = db_query(db, lite
-		    ? "INSERT INTO crash_modules SELECT $1, $2, json_extract(value, '$[0]'),"
-		      " json_extract(value, '$[1]') FROM json_each($3) WHERE true ON CONFLICT DO NOTHING"
-		    : "INSERT INTO crash_modules SELECT $1, $2::timestamptz, m->>0, m->>1"
-		      " FROM jsonb_array_elements($3::jsonb) m ON CONFLICT DO NOTHING",
-		    3, p3m, NULL, NULL, err);
-	if (rc == 0)
-		rc = db_query(db, lite
-		    ? "INSERT INTO crash_addons SELECT $1, $2, value FROM json_each($3)"
-		      " WHERE true ON CONFLICT DO NOTHING"
-		    : "INSERT INTO crash_addons SELECT $1, $2::timestamptz, a"
-		      " FROM jsonb_array_elements_text($3::jsonb) a ON CONFLICT DO NOTHING",
-		    3, p3a, NULL, NULL, err);
+	char *modules = module_list(processed), *addons = addon_list(processed);
 	char *missing = missing_list(processed);
-	const char *p3s[] = { id, date, missing };
+	int rc = replace_rows(db, "crash_modules", 2, id, date, modules, err);
 	if (rc == 0)
-		rc = db_query(db, "DELETE FROM crash_missing_symbols WHERE crash_id = $1", 1, p1, NULL, NULL, err);
+		rc = replace_rows(db, "crash_addons", 1, id, date, addons, err);
 	if (rc == 0)
-		rc = db_query(db, lite
-		    ? "INSERT INTO crash_missing_symbols SELECT $1, $2, json_extract(value, '$[0]'),"
-		      " json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]')"
-		      " FROM json_each($3) WHERE true ON CONFLICT DO NOTHING"
-		    : "INSERT INTO crash_missing_symbols SELECT $1, $2::timestamptz, m->>0, m->>1, m->>2, m->>3"
-		      " FROM jsonb_array_elements($3::jsonb) m ON CONFLICT DO NOTHING",
-		    3, p3s, NULL, NULL, err);
-	free(missing);
+		rc = replace_rows(db, "crash_missing_symbols", 4, id, date, missing, err);
 	free(modules);
 	free(addons);
+	free(missing);
 	return rc;
 }
 

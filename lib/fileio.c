@@ -168,3 +168,13 @@ int rm_rf_at(int dirfd, const char *name)
 		r = -1;
 	return r;
 }
+
+bool file_has_magic(const char *path, const char *magic, size_t n)
+{
+	char head[16];
+	FILE *f = n <= sizeof head ? fopen(path, "rb") : NULL;
+	size_t got = f ? fread(head, 1, n, f) : 0;
+	if (f)
+		fclose(f);
+	return got == n && memcmp(head, magic, n) == 0;
+}

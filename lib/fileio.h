@@ -5,6 +5,7 @@
 #ifndef CRASH_FILEIO_H
 #define CRASH_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -22,5 +23,7 @@ int mkdir_p(const char *path, mode_t mode);
 int mkdir_p_durable(const char *path, mode_t mode);
 /* Removes a file or a directory tree below dirfd (rm -rf name). */
 int rm_rf_at(int dirfd, const char *name);
+/* Whether the file begins with the n bytes of magic (false if unreadable). */
+bool file_has_magic(const char *path, const char *magic, size_t n);
 
 #endif

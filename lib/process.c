@@ -5,6 +5,7 @@
  * Socorro's processed crash.
  */
 #include "crashid.h"
+#include "fileio.h"
 #include "process.h"
 #include "signature.h"
 #include "util.h"
@@ -236,16 +237,6 @@ static json_t *walk_one(struct pctx *c, const char *name, const char *path, cons
 	return dump;
 }
 
-static bool is_minidump(const char *path)
-{
-	char magic[4] = { 0 };
-	FILE *f = fopen(path, "rb");
-	size_t n = f ? fread(magic, 1, 4, f) : 0;
-	if (f)
-		fclose(f);
-	return n == 4 && memcmp(magic, "MDMP", 4) == 0;
-}
-
 /*
  * Where another dump's walk goes: under its own name for Firefox's
  * upload_file_minidump_<process> dumps, else under "dump_<name>", so that
@@ -265,7 +256,7 @@ static int rule_stackwalk(struct pctx *c)
 	for (size_t i = 0; names && names[i]; i++) {
 		/* The main dump, or a lone dump of another name. */
 		bool main_dump = is_main_dump(names[i]) || (!names[1] && !have_main);
-		if (!main_dump && !is_minidump(c->in->dump_paths[i])) {
+		if (!main_dump && !file_has_magic(c->in->dump_paths[i], "MDMP", 4)) {
 			note(c, "%s is not a minidump: not walked", names[i]);
 			continue;
 		}

@@ -35,6 +35,8 @@ void filter_add(struct filter *f, const char *fmt, const char *value);
 void filter_in(struct filter *f, const char *column, const char *const *values, int n);
 /* The filters every report takes: --product, --version, --channel, --process-type, --os. */
 void filter_common(struct filter *f, struct agg *a);
+/* Runs sql with the filter's parameters; its error, if any, is logged. */
+int filter_query(struct agg *a, const char *sql, const struct filter *f, db_row_fn fn, void *ctx);
 
 /* The report window: the N days before end (end excluded), as YYYY-MM-DD. */
 struct window {

@@ -43,7 +43,6 @@ static int add_adu(void *ctx, int ncols, const char *const *v, const char *const
 static int load_side(struct agg *a, struct window *w, struct side *s)
 {
 	struct filter f;
-	char *err = NULL;
 	filter_init(&f);
 	filter_common(&f, a);
 	filter_add(&f, "date >= $%d", w->start);
@@ -53,14 +52,10 @@ static int load_side(struct agg *a, struct window *w, struct side *s)
 	    " WHERE true%s GROUP BY 1", f.sql.data);
 	/* The ADU under the same filters (adu_filters_only() refused the others). */
 	char *qa = xasprintf("SELECT sum(count) FROM adu WHERE true%s", f.sql.data);
-	int rc = db_query(a->db, q, f.n, f.params, add_sig, s, &err);
+	int rc = filter_query(a, q, &f, add_sig, s);
 	if (rc == 0)
-		rc = db_query(a->db, qa, f.n, f.params, add_adu, s, &err);
+		rc = filter_query(a, qa, &f, add_adu, s);
 	free(qa);
-	if (rc != 0) {
-		log_err("%s", err);
-		free(err);
-	}
 	free(q);
 	filter_free(&f);
 	return rc;

@@ -56,7 +56,6 @@ static int query(struct corr *c, const char *what, const char *from, const char 
     db_row_fn fn, struct window *w)
 {
 	struct filter f;
-	char *err = NULL;
 	filter_init(&f);
 	int sig_param = filter_param(&f, conf_str(c->a->conf, "signature"));
 	filter_common(&f, c->a);
@@ -65,11 +64,7 @@ static int query(struct corr *c, const char *what, const char *from, const char 
 	char *sql = xasprintf("SELECT %s, count(*), count(*) FILTER (WHERE c.signature = $%d)"
 	    " FROM %s WHERE true%s%s%s", what, sig_param, from, f.sql.data, group ? " GROUP BY " : "",
 	    group ? group : "");
-	int rc = db_query(c->a->db, sql, f.n, f.params, fn, c, &err);
-	if (rc != 0) {
-		log_err("%s", err);
-		free(err);
-	}
+	int rc = filter_query(c->a, sql, &f, fn, c);
 	free(sql);
 	filter_free(&f);
 	return rc;

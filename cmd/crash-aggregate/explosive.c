@@ -99,13 +99,10 @@ int cmd_explosive(struct agg *a)
 	char *sql = xasprintf("SELECT signature, date, sum(count) FROM daily_aggregates WHERE true%s"
 	    " GROUP BY 1, 2", f.sql.data);
 	strmap_init(&e.m);
-	char *err = NULL;
-	int rc = db_query(a->db, sql, f.n, f.params, add_day, &e, &err);
+	int rc = filter_query(a, sql, &f, add_day, &e);
 	free(sql);
 	filter_free(&f);
 	if (rc != 0) {
-		log_err("%s", err);
-		free(err);
 		strmap_free(&e.m, series_free);
 		return 1;
 	}

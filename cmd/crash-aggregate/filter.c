@@ -69,6 +69,17 @@ void filter_common(struct filter *f, struct agg *a)
 		filter_add(f, "os_name = $%d", conf_str(a->conf, "os"));
 }
 
+int filter_query(struct agg *a, const char *sql, const struct filter *f, db_row_fn fn, void *ctx)
+{
+	char *err = NULL;
+	int rc = db_query(a->db, sql, f->n, f->params, fn, ctx, &err);
+	if (rc != 0) {
+		log_err("%s", err);
+		free(err);
+	}
+	return rc;
+}
+
 bool window_from_conf(struct agg *a, struct window *w)
 {
 	long days = conf_int(a->conf, "days");

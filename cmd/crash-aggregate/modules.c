@@ -52,13 +52,10 @@ int cmd_modules(struct agg *a)
 	    " FROM crash_modules m JOIN crashes c ON c.crash_id = m.crash_id"
 	    " WHERE m.module = $%d%s GROUP BY 1 ORDER BY 2 DESC, 1", mparam, f.sql.data);
 	json_t *rows = json_array(), *row;
-	char *err = NULL;
-	int rc = db_query(a->db, sql, f.n, f.params, add_version, rows, &err);
+	int rc = filter_query(a, sql, &f, add_version, rows);
 	free(sql);
 	filter_free(&f);
 	if (rc != 0) {
-		log_err("%s", err);
-		free(err);
 		json_decref(rows);
 		return 1;
 	}
@@ -135,17 +132,10 @@ int cmd_frankeninstalls(struct agg *a)
 	    w.days, w.end);
 	struct report *r = report_new(title, franken_columns);
 	free(title);
-	char *err = NULL;
-	int rc = db_query(a->db, sql, f.n, f.params, add_franken, r, &err);
+	int rc = filter_query(a, sql, &f, add_franken, r);
 	free(sql);
 	filter_free(&f);
-	int status = 1;
-	if (rc == 0)
-		status = agg_print(a, r);
-	else {
-		log_err("%s", err);
-		free(err);
-	}
+	int status = rc == 0 ? agg_print(a, r) : 1;
 	report_free(r);
 	return status;
 }

@@ -67,13 +67,10 @@ int cmd_new(struct agg *a)
 	    " WHERE true%s GROUP BY d.signature, d.build_id ORDER BY 1, 3", f.sql.data);
 	struct strmap m;
 	strmap_init(&m);
-	char *err = NULL;
-	int rc = db_query(a->db, sql, f.n, f.params, add_row, &m, &err);
+	int rc = filter_query(a, sql, &f, add_row, &m);
 	free(sql);
 	filter_free(&f);
 	if (rc != 0) {
-		log_err("%s", err);
-		free(err);
 		strmap_free(&m, newsig_free);
 		return 1;
 	}

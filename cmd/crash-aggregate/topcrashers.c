@@ -127,7 +127,6 @@ static int run(struct top *t, const char *select, const char *group, const char 
 {
 	struct filter f;
 	char bstart[9], bend[9];
-	char *err = NULL;
 	filter_init(&f);
 	filter_common(&f, t->a);
 	window_filter(t, &f, start, end, bstart, bend);
@@ -135,11 +134,7 @@ static int run(struct top *t, const char *select, const char *group, const char 
 	char *sql = xasprintf("SELECT %s FROM %s WHERE true%s%s%s", select, t->table, f.sql.data,
 	    group ? " GROUP BY " : "",
 	    group ? group : "");
-	int rc = db_query(t->a->db, sql, f.n, f.params, fn, t, &err);
-	if (rc != 0) {
-		log_err("%s", err);
-		free(err);
-	}
+	int rc = filter_query(t->a, sql, &f, fn, t);
 	free(sql);
 	filter_free(&f);
 	return rc;

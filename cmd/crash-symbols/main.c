@@ -8,6 +8,7 @@
  *   crash-symbols add --store /srv/symbols xul.sym crashreporter-symbols.zip
  */
 #include "conf.h"
+#include "fileio.h"
 #include "gc.h"
 #include "missing.h"
 #include "symstore.h"
@@ -123,19 +124,9 @@ static void add_zip(const char *store, const char *file, long long max)
 	zip_discard(z);
 }
 
-static bool is_zip(const char *file)
-{
-	char magic[4] = { 0 };
-	FILE *f = fopen(file, "rb");
-	size_t n = f ? fread(magic, 1, 4, f) : 0;
-	if (f)
-		fclose(f);
-	return n == 4 && !memcmp(magic, "PK\x03\x04", 4);
-}
-
 static void add_file(const char *store, const char *file, long long max)
 {
-	if (is_zip(file)) {
+	if (file_has_magic(file, "PK\x03\x04", 4)) {
 		add_zip(store, file, max);
 		return;
 	}

@@ -95,6 +95,15 @@
 	"  PRIMARY KEY (crash_id, debug_file, debug_id));" \
 	"CREATE INDEX crash_missing_symbols_date ON crash_missing_symbols (date_processed);"
 
+/*
+ * Version 4: the work queue of crash-process workers (queue.h); times in
+ * Unix seconds.
+ */
+#define QUEUE \
+	"CREATE TABLE crash_queue (crash_id TEXT PRIMARY KEY, queued_at BIGINT NOT NULL," \
+	"  claimed_by TEXT, claimed_at BIGINT, attempts INTEGER NOT NULL DEFAULT 0);" \
+	"CREATE INDEX crash_queue_order ON crash_queue (queued_at, crash_id);"
+
 struct migration {
 	int version;
 	const char *sqlite;
@@ -111,6 +120,7 @@ static const struct migration migrations[] = {
 	  OTHER_TABLES("TIMESTAMPTZ") },
 	{ 2, AGGREGATES("TEXT"), AGGREGATES("TIMESTAMPTZ") },
 	{ 3, MISSING_SYMBOLS("TEXT"), MISSING_SYMBOLS("TIMESTAMPTZ") },
+	{ 4, QUEUE, QUEUE },
 };
 
 static int read_version(void *ctx, int ncols, const char *const *values, const char *const *names)

@@ -11,5 +11,5 @@ cd "$T_TMP" || exit 1
 DB=sqlite:$T_TMP/crash.db
 dbq() { sqlite3 "$T_TMP/crash.db" "$1"; }
 . "$ROOT/t/lib/process-suite.sh"
-is "schema version" "$(dbq 'SELECT max(version) FROM schema_version')" 3
+is "schema version" "$(dbq 'SELECT max(version) FROM schema_version')" 4
 done_testing

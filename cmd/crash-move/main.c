@@ -3,13 +3,16 @@
  * storage. A crash leaves the spool only after the store has acknowledged
  * every one of its objects; the raw crash is written last, so a crash
  * whose raw crash is in the store is whole. One NDJSON line per crash
- * moved goes to stdout, ready for crash-process; deferred crashes are
- * stored but not printed.
+ * moved goes to stdout, ready for crash-process, or with --queue its ID
+ * goes into the database's work queue for crash-process workers anywhere;
+ * deferred crashes are stored but not handed on.
  */
 #include "conf.h"
 #include "copy.h"
 #include "crashid.h"
+#include "db.h"
 #include "fileio.h"
+#include "queue.h"
 #include "store.h"
 #include "util.h"
 
@@ -32,11 +35,12 @@ static const struct conf_option options[] = {
 	{ "to", CONF_STR, "store", "STORE", "the crash store: a path, fs:PATH, s3://BUCKET[/PREFIX], or PRIMARY,SECONDARY" },
 	{ "follow", CONF_BOOL, "no", NULL, "keep watching the spool for new crashes" },
 	{ "retry", CONF_INT, "5", "SECONDS", "with --follow: wait before retrying a failed store" },
+	{ "queue", CONF_STR, NULL, "DB", "publish crash IDs to this database's work queue instead of stdout" },
 	S3_OPTIONS,
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static const char usage[] = "[--spool DIR] [--to STORE] [--follow] [--retry SECONDS]\n"
+static const char usage[] = "[--spool DIR] [--to STORE] [--queue DB] [--follow] [--retry SECONDS]\n"
     "       crash-move copy|verify|sync --from STORE --to STORE [--since DATE] [--until DATE] [--workers N]\n"
     "       crash-move check --to STORE";
 
@@ -158,6 +162,24 @@ static bool print_moved(const struct crash_dir *c, const char *date)
 	return ok;
 }
 
+/* Where a moved crash is handed on: stdout, or the work queue. */
+static struct db *queue_db;
+
+/* Publishes to the queue; false when the database failed (reconnects for the next try). */
+static bool publish(const char *id)
+{
+	char *err = NULL;
+	if (queue_publish(queue_db, id, &err) == 0)
+		return true;
+	log_err("%s: stored, but not queued: %s; left in the spool", id, err);
+	free(err);
+	if (db_connection_lost(queue_db) && db_reconnect(queue_db, &err) != 0) {
+		log_warn("queue: reconnect failed: %s", err);
+		free(err);
+	}
+	return false;
+}
+
 /*
  * Moves one crash: 1 when moved, 0 when left in the spool as unusable,
  * -1 when the store or stdout failed (the crash stays in the spool). The
@@ -180,7 +202,9 @@ static int move_one(struct store *st, int newfd, const char *spool, const char *
 		if (store_crash(st, &c, date) < 0) {
 			log_err("%s: store write failed: %s; left in the spool", id, strerror(errno));
 			r = -1;
-		} else if (!deferred(&c) && !print_moved(&c, date)) {
+		} else if (!deferred(&c) && queue_db && !publish(id)) {
+			r = -1;
+		} else if (!deferred(&c) && !queue_db && !print_moved(&c, date)) {
 			log_err("%s: stored, but the line for it could not be written: %s; left in the spool",
 			    id, strerror(errno));
 			r = -1;
@@ -254,6 +278,8 @@ int main(int argc, char **argv)
 	struct store *st = store_open(conf_str(c, "to"), &err);
 	if (!st)
 		die(1, "%s", err);
+	if (conf_str(c, "queue") && !(queue_db = db_open(conf_str(c, "queue"), &err)))
+		die(1, "%s", err);
 	char *newdir = xasprintf("%s/new", spool), *lock = xasprintf("%s/.move.lock", spool);
 	int newfd = open(newdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -299,6 +325,8 @@ int main(int argc, char **argv)
 	free(newdir);
 	free(lock);
 	store_close(st);
+	if (queue_db)
+		db_close(queue_db);
 	conf_free(c);
 	return follow && stopping && !bad ? 0 : status;
 }

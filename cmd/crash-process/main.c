@@ -9,6 +9,7 @@
 #include "db.h"
 #include "fileio.h"
 #include "process.h"
+#include "queue.h"
 #include "siglists.h"
 #include "store.h"
 #include "util.h"
@@ -40,11 +41,15 @@ static const struct conf_option options[] = {
 	{ "walk-cpu", CONF_INT, "60", "SECONDS", "CPU-time limit of one stackwalk" },
 	{ "walk-memory", CONF_SIZE, "2G", "BYTES", "address-space limit of one stackwalk" },
 	{ "retry-for", CONF_INT, "300", "SECONDS", "keep retrying a store or database that fails this long" },
+	{ "queue", CONF_STR, NULL, "DB", "claim crash IDs from this database's queue instead of stdin" },
+	{ "drain", CONF_BOOL, "no", NULL, "with --queue: exit once the queue is empty" },
+	{ "claim-timeout", CONF_INT, "600", "SECONDS", "with --queue: hand a claim to another worker after this long" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const char usage[] = "[--store STORE] [--db DB] [--symbols DIR]... [--siglists DIR] "
-    "[--workers N] [--reprocess] < CRASH-IDS";
+    "[--workers N] [--reprocess] < CRASH-IDS\n"
+    "       crash-process [options] --queue DB [--drain] [--claim-timeout SECONDS]";
 
 /* What every worker shares: configuration, input, output. */
 static struct {
@@ -56,12 +61,19 @@ static struct {
 	volatile sig_atomic_t stop;
 } g = { .in_lock = PTHREAD_MUTEX_INITIALIZER, .out_lock = PTHREAD_MUTEX_INITIALIZER };
 
+#define CLAIM_BATCH 4
+
 /* One worker's own connections and scratch space. */
 struct worker {
 	struct store *store;
 	struct db *db;
 	struct siglists *sl;
 	char tmpdir[64];
+	/* with --queue: its name in claims, its connection, what it has claimed */
+	struct db *qdb;
+	char name[128];
+	char claimed[CLAIM_BATCH][CRASHID_LEN + 1];
+	int nclaimed, next_claimed;
 };
 
 static void on_signal(int sig)
@@ -70,7 +82,7 @@ static void on_signal(int sig)
 }
 
 /* The next crash ID on stdin, or false at the end (or when told to stop). */
-static bool next_id(char id[CRASHID_LEN + 1], char **bad)
+static bool next_input(char id[CRASHID_LEN + 1], char **bad)
 {
 	static char *line;
 	static size_t cap;
@@ -273,7 +285,9 @@ static json_t *load_raw(struct worker *w, const char *id)
 	char *text = store_get(w->store, key, MAX_RAW_CRASH, &len);
 	free(key);
 	if (!text) {
-		log_err("%s: raw crash: %s", id, errno == ENOENT ? "not in the store" : strerror(errno));
+		int e = errno;
+		log_err("%s: raw crash: %s", id, e == ENOENT ? "not in the store" : strerror(e));
+		errno = e;
 		return NULL;
 	}
 	json_error_t jerr;
@@ -282,29 +296,32 @@ static json_t *load_raw(struct worker *w, const char *id)
 	if (!json_is_object(raw)) {
 		log_err("%s: raw crash is not a JSON object: %s", id, jerr.text);
 		json_decref(raw);
+		errno = EINVAL;
 		return NULL;
 	}
 	return raw;
 }
 
-static void process_one(struct worker *w, const char *id)
+/* Processes one crash; its status ("ok", "skipped", "missing", "failed"). */
+static const char *process_one(struct worker *w, const char *id)
 {
 	double start = now_ms();
 	if (!conf_bool(g.conf, "reprocess") && already_processed(w, id)) {
 		report(id, NULL, "skipped", now_ms() - start);
-		return;
+		return "skipped";
 	}
 	json_t *raw = load_raw(w, id);
 	if (!raw) {
-		report(id, NULL, "missing", now_ms() - start);
-		return;
+		const char *status = errno == ENOENT ? "missing" : "failed";
+		report(id, NULL, status, now_ms() - start);
+		return status;
 	}
 	struct dumps d = { 0 };
 	if (fetch_dumps(w, id, &d) != 0) {
 		report(id, NULL, "failed", now_ms() - start);
 		dumps_free(&d);
 		json_decref(raw);
-		return;
+		return "failed";
 	}
 	struct processor p = g.proc;
 	p.sl = w->sl;
@@ -317,6 +334,7 @@ static void process_one(struct worker *w, const char *id)
 	report(id, processed, status, now_ms() - start);
 	json_decref(processed);
 	json_decref(raw);
+	return status;
 }
 
 static int worker_open(struct worker *w)
@@ -327,9 +345,12 @@ static int worker_open(struct worker *w)
 	    getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 32 ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(w->tmpdir))
 		return log_err("scratch directory %s: %s", w->tmpdir, strerror(errno)), -1;
+	const char *queue = conf_str(g.conf, "queue");
 	if (!(w->store = store_open(conf_str(g.conf, "store"), &err)) ||
 	    !(w->db = db_open(conf_str(g.conf, "db"), &err)) ||
-	    !(w->sl = siglists_load(dir ? dir : siglists_default_dir(), &err))) {
+	    !(w->sl = siglists_load(dir ? dir : siglists_default_dir(), &err)) ||
+	    (queue && !(w->qdb = strcmp(queue, conf_str(g.conf, "db")) == 0 ? w->db
+	    : db_open(queue, &err)))) {
 		log_err("%s", err);
 		free(err);
 		return -1;
@@ -339,6 +360,18 @@ static int worker_open(struct worker *w)
 
 static void worker_close(struct worker *w)
 {
+	if (w->qdb) {
+		char *err = NULL;
+		for (; w->next_claimed < w->nclaimed; w->next_claimed++)
+			if (queue_release(w->qdb, w->claimed[w->next_claimed], w->name, &err) != 0) {
+				log_warn("%s: claim not handed back (it expires): %s",
+				    w->claimed[w->next_claimed], err);
+				free(err);
+				err = NULL;
+			}
+		if (w->qdb != w->db)
+			db_close(w->qdb);
+	}
 	store_close(w->store);
 	db_close(w->db);
 	siglists_free(w->sl);
@@ -346,18 +379,98 @@ static void worker_close(struct worker *w)
 		rmdir(w->tmpdir);
 }
 
+/* Sleeps ms, waking early when told to stop. */
+static void nap(int ms)
+{
+	for (int slept = 0; slept < ms && !g.stop; slept += 100)
+		usleep(100 * 1000);
+}
+
+static bool queue_empty(struct worker *w)
+{
+	struct queue_depth d;
+	char *err = NULL;
+	if (queue_depth(w->qdb, (int)conf_int(g.conf, "claim-timeout"), &d, &err) != 0) {
+		free(err);
+		return false;
+	}
+	return d.waiting + d.claimed == 0;
+}
+
+/*
+ * The next crash ID from the queue, claiming a batch when the last one is
+ * used up; waits for work, or with --drain returns false once the queue
+ * is empty. A queue database that fails is retried (reconnecting) for as
+ * long as the worker runs, or retry-for seconds with --drain.
+ */
+static bool next_queued(struct worker *w, char id[CRASHID_LEN + 1])
+{
+	bool drain = conf_bool(g.conf, "drain");
+	double failing_since = 0;
+	int attempt = 0;
+	while (w->next_claimed == w->nclaimed && !g.stop) {
+		char *err = NULL;
+		int n = queue_claim(w->qdb, w->name, CLAIM_BATCH, (int)conf_int(g.conf, "claim-timeout"),
+		    w->claimed, &err);
+		if (n > 0) {
+			w->nclaimed = n;
+			w->next_claimed = 0;
+		} else if (n < 0) {
+			log_warn("queue: %s", err);
+			free(err);
+			if (failing_since == 0)
+				failing_since = now_ms();
+			if (!retry_wait(failing_since, &attempt)) {
+				if (drain) {
+					log_err("queue: unreachable for %lld seconds; giving up",
+					    conf_int(g.conf, "retry-for"));
+					__atomic_add_fetch(&g.failed, 1, __ATOMIC_RELAXED);
+					return false;
+				}
+				failing_since = now_ms();
+				attempt = 0;
+			}
+			if (db_connection_lost(w->qdb) && db_reconnect(w->qdb, &err) != 0) {
+				log_warn("queue: reconnect failed: %s", err);
+				free(err);
+			}
+		} else if (drain && queue_empty(w)) {
+			return false;
+		} else {
+			failing_since = 0;
+			nap(drain ? 200 : 1000);
+		}
+	}
+	if (w->next_claimed == w->nclaimed)
+		return false;
+	memcpy(id, w->claimed[w->next_claimed++], CRASHID_LEN + 1);
+	return true;
+}
+
+/* A crash that failed stays claimed, to be handed out again when the claim expires. */
+static void finish_queued(struct worker *w, const char *id, const char *status)
+{
+	char *err = NULL;
+	if (strcmp(status, "failed") != 0 && queue_done(w->qdb, id, w->name, &err) != 0) {
+		log_warn("%s: processed, but still in the queue (it will be skipped): %s", id, err);
+		free(err);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	char id[CRASHID_LEN + 1], *bad;
-	while (next_id(id, &bad)) {
+	char id[CRASHID_LEN + 1], *bad = NULL;
+	while (w->qdb ? next_queued(w, id) : next_input(id, &bad)) {
 		if (bad) {
 			log_err("not a crash ID: %.80s", bad);
 			report(bad, NULL, "invalid", 0);
 			free(bad);
 			continue;
 		}
-		process_one(w, id);
+		const char *status = process_one(w, id);
+		if (w->qdb)
+			finish_queued(w, id, status);
 	}
 	return NULL;
 }
@@ -396,6 +509,10 @@ int main(int argc, char **argv)
 	g.conf = conf_load(options, usage, argc, argv, &rest, &nrest);
 	if (nrest)
 		die(2, "usage: crash-process %s", usage);
+	if (conf_bool(g.conf, "drain") && !conf_str(g.conf, "queue"))
+		die(2, "--drain goes with --queue");
+	if (conf_int(g.conf, "claim-timeout") < 1)
+		die(2, "--claim-timeout must be at least 1 second");
 	free(rest);
 	long nworkers = conf_int(g.conf, "workers");
 	if (nworkers < 1 || nworkers > 256)
@@ -409,9 +526,13 @@ int main(int argc, char **argv)
 	struct worker *workers = xcalloc((size_t)nworkers, sizeof *workers);
 	pthread_t *threads = xcalloc((size_t)nworkers, sizeof *threads);
 	int status = 0;
-	for (long i = 0; i < nworkers; i++)
+	char host[64] = "localhost";
+	gethostname(host, sizeof host - 1);
+	for (long i = 0; i < nworkers; i++) {
+		snprintf(workers[i].name, sizeof workers[i].name, "%s:%ld:%ld", host, (long)getpid(), i);
 		if (worker_open(&workers[i]) != 0)
 			status = 1;
+	}
 	for (long i = 0; status == 0 && i < nworkers; i++)
 		pthread_create(&threads[i], NULL, worker_main, &workers[i]);
 	for (long i = 0; status == 0 && i < nworkers; i++)

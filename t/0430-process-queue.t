@@ -1,0 +1,123 @@
+#!/bin/sh
+# The work queue for scale-out: crash-move publishes crash IDs into a
+# PostgreSQL queue table, three crash-process workers claim them with
+# FOR UPDATE SKIP LOCKED; every crash is processed and has exactly one
+# row. Claims of a killed worker expire and are handed out again; a crash
+# that keeps failing is given up on, not lost. The same queue on SQLite.
+. "$(dirname "$0")/lib/tap.sh"
+cd "$T_TMP" || exit 1
+use_pg
+
+# Crashes with resolvable stacks, in a collector's spool.
+cat >specs <<'SPECS'
+{"count": 40, "frames": ["mozilla::dom::Element::SetAttr", "nsRefreshDriver::Tick"], "os": "Windows NT", "annotations": {"ProductName": "Firefox", "Version": "120.0"}}
+{"count": 35, "frames": ["js::gc::GCRuntime::collect", "js::RunScript"], "os": "Linux", "reason": "SIGSEGV", "annotations": {"ProductName": "Firefox", "Version": "121.0"}}
+{"count": 25, "frames": ["objc_msgSend", "nsAppShell::Run"], "os": "Mac OS X", "cpu": "arm64", "annotations": {"ProductName": "Thunderbird", "Version": "115.5"}}
+SPECS
+crash-synth --out spool --symbols syms --seed 3 <specs >synth
+n=$(wc -l <synth)
+is "100 crashes in the spool" "$n" 100
+PROC="crash-process --store store --db $DB --symbols syms --symbol-cache symcache"
+
+crash-move --spool spool --to store --queue "$DB" >moved 2>move.err
+is "crash-move --queue: exit 0" "$?" 0
+is "nothing on stdout: the queue has them" "$(wc -c <moved)" 0
+is "every crash is queued once" "$(dbq 'SELECT count(*), count(DISTINCT crash_id) FROM crash_queue')" "$n|$n"
+is "the spool is empty" "$(spool_count spool new)" 0
+
+# Three workers, started together, each with two threads.
+for w in 1 2 3; do
+	$PROC --workers 2 --queue "$DB" --drain >out.$w 2>err.$w &
+	eval "pid$w=\$!"
+done
+wait $pid1; s1=$?; wait $pid2; s2=$?; wait $pid3; s3=$?
+is "three draining workers exit 0" "$s1 $s2 $s3" "0 0 0"
+cat out.1 out.2 out.3 >out
+is "every crash processed by exactly one worker" "$(jq -r .crash_id out | sort | uniq -d | wc -l) $(jq -r 'select(.status == "ok") | .crash_id' out | sort -u | wc -l)" "0 $n"
+is "every crash has exactly one row" "$(dbq 'SELECT count(*), count(DISTINCT crash_id) FROM crashes')" "$n|$n"
+is "the queue is empty" "$(dbq 'SELECT count(*) FROM crash_queue')" 0
+is "the rows are the queued crashes" "$(dbq 'SELECT crash_id FROM crashes ORDER BY 1' | md5sum)" \
+	"$(jq -r .crash_id synth | sort | md5sum)"
+busy=0
+for w in 1 2 3; do [ -s out.$w ] && busy=$((busy + 1)); done
+ok "the work was shared ($(wc -l <out.1) $(wc -l <out.2) $(wc -l <out.3))" test $busy -ge 2
+
+# Publishing twice queues once; a processed crash that comes back is skipped.
+id=$(jq -r .crash_id synth | head -1)
+dbq "INSERT INTO crash_queue (crash_id, queued_at) VALUES ('$id', 1)" >/dev/null
+$PROC --queue "$DB" --drain >again 2>/dev/null
+is "a crash queued again is skipped, not processed twice" "$(jq -r .status again)" skipped
+is "and leaves the queue" "$(dbq 'SELECT count(*) FROM crash_queue')" 0
+
+# A worker killed with claims in hand: the claims expire and another takes them.
+dbq 'DELETE FROM crashes' >/dev/null
+jq -r .crash_id synth | head -30 | while read -r c; do
+	dbq "INSERT INTO crash_queue (crash_id, queued_at, claimed_by, claimed_at, attempts)
+		VALUES ('$c', 1, 'dead-host:1:0', extract(epoch FROM now())::bigint - 5, 1)"
+done >/dev/null
+$PROC --queue "$DB" --drain --claim-timeout 60 >fresh 2>/dev/null &
+pid=$!
+sleep 1
+ok "a claim within its timeout is left alone" test "$(dbq 'SELECT count(*) FROM crash_queue')" = 30
+kill -TERM $pid; wait $pid
+$PROC --queue "$DB" --drain --claim-timeout 2 >taken 2>/dev/null
+is "expired claims are taken over" "$(jq -r .status taken | sort | uniq -c | tr -s ' ')" " 30 ok"
+is "their crashes have one row each" "$(dbq 'SELECT count(*), count(DISTINCT crash_id) FROM crashes')" "30|30"
+
+# kill -9 in the middle of a run: nothing lost, nothing doubled.
+dbq 'DELETE FROM crashes' >/dev/null
+jq -r .crash_id synth | while read -r c; do
+	dbq "INSERT INTO crash_queue (crash_id, queued_at) VALUES ('$c', 1)"
+done >/dev/null
+$PROC --queue "$DB" --claim-timeout 2 >k1 2>/dev/null &
+pid=$!
+until [ "$(wc -l <k1)" -ge 10 ]; do sleep 0.05; done
+kill -9 $pid; wait $pid 2>/dev/null
+ok "killed with work left ($(wc -l <k1) done)" test "$(dbq 'SELECT count(*) FROM crash_queue')" -gt 0
+sleep 2
+$PROC --queue "$DB" --drain --claim-timeout 2 --workers 2 >k2 2>/dev/null
+is "after kill -9: every crash has one row" "$(dbq 'SELECT count(*), count(DISTINCT crash_id) FROM crashes')" "$n|$n"
+is "after kill -9: the queue is empty" "$(dbq 'SELECT count(*) FROM crash_queue')" 0
+
+# A crash that always fails is given up on after five attempts, and kept.
+bad=$(jq -r .crash_id synth | tail -1)
+date=20$(echo "$bad" | tail -c 7)
+echo 'not json' >"store/v1/raw_crash/$date/$bad"
+dbq "INSERT INTO crash_queue (crash_id, queued_at) VALUES ('$bad', 1)" >/dev/null
+$PROC --queue "$DB" --drain --claim-timeout 1 --reprocess >poison 2>poison.err
+is "a failing crash: exit 1" "$?" 1
+is "tried five times" "$(jq -r .status poison | sort | uniq -c | tr -s ' ')" " 5 failed"
+is "kept in the queue, given up on" "$(dbq 'SELECT crash_id, attempts FROM crash_queue')" "$bad|5"
+
+# PostgreSQL goes away while the queue is worked: the workers wait for it.
+dbq 'DELETE FROM crash_queue; DELETE FROM crashes' >/dev/null
+crash-synth --out spool2 --symbols syms --seed 4 <specs >synth2
+crash-move --spool spool2 --to store --queue "$DB" 2>/dev/null
+$PROC --queue "$DB" --workers 2 >pgdown 2>pgdown.err &
+pid=$!
+until [ "$(wc -l <pgdown)" -ge 10 ]; do sleep 0.05; done
+stop_pg
+sleep 2
+start_pg_again
+i=0
+until [ "$(dbq 'SELECT count(*) FROM crash_queue' 2>/dev/null)" = 0 ] || [ $i -ge 300 ]; do
+	i=$((i + 1)); sleep 0.1
+done
+kill -TERM $pid; wait $pid
+is "database restarted: the worker carries on" "$(dbq 'SELECT count(*), count(DISTINCT crash_id) FROM crashes')" "$n|$n"
+like "and said what happened" "$(cat pgdown.err)" "queue: |database write failed"
+
+# The same queue on SQLite.
+crash-synth --out spool3 --symbols syms --seed 5 <specs >/dev/null
+crash-move --spool spool3 --to store --queue sqlite:q.db 2>/dev/null
+for w in 1 2 3; do
+	crash-process --store store --db sqlite:q.db --symbols syms --queue sqlite:q.db --drain >sq.$w 2>sq.err.$w &
+	eval "pid$w=\$!"
+done
+wait $pid1; s1=$?; wait $pid2; s2=$?; wait $pid3; s3=$?
+is "SQLite queue: three workers exit 0" "$s1 $s2 $s3" "0 0 0"
+is "SQLite queue: every crash once" "$(cat sq.1 sq.2 sq.3 | jq -r 'select(.status == "ok") | .crash_id' | sort | uniq | wc -l) $(cat sq.1 sq.2 sq.3 | wc -l)" "$n $n"
+is "SQLite queue: one row each" "$(sqlite3 q.db 'SELECT count(*), count(DISTINCT crash_id) FROM crashes; SELECT count(*) FROM crash_queue' | tr '\n' ' ')" "$n|$n 0 "
+
+is "--drain without --queue is bad usage" "$(crash-process --drain </dev/null >/dev/null 2>&1; echo $?)" 2
+done_testing

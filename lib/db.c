@@ -504,6 +504,15 @@ int db_drop_before(struct db *db, const char *date, char **err)
 	}
 	if (db->kind == DB_POSTGRES && drop_partitions(db, before, err) != 0)
 		return -1;
+	static const char *const tables[] = { "crashes", "crash_modules", "crash_addons",
+		"crash_missing_symbols" };
 	const char *params[] = { date };
-	return db_query(db, "DELETE FROM crashes WHERE date_processed < $1", 1, params, NULL, NULL, err);
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+		char *sql = xasprintf("DELETE FROM %s WHERE date_processed < $1", tables[i]);
+		int rc = db_query(db, sql, 1, params, NULL, NULL, err);
+		free(sql);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
 }

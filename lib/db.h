@@ -88,7 +88,10 @@ int db_ensure_partitions(struct db *db, const char *from, const char *to, char *
 /* SQL for the UTC day (YYYY-MM-DD) of a timestamp column, per backend. */
 const char *db_day_sql(struct db *db, const char *column);
 
-/* Removes crashes processed before date (whole partitions on PostgreSQL). */
+/*
+ * Removes the crashes of days before date, with their modules, add-ons and
+ * missing symbols (whole partitions on PostgreSQL); aggregates are kept.
+ */
 int db_drop_before(struct db *db, const char *date, char **err);
 
 #endif

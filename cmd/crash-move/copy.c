@@ -6,6 +6,7 @@
 #include "copy.h"
 #include "conf.h"
 #include "crashid.h"
+#include "progress.h"
 #include "sha256.h"
 #include "store.h"
 #include "util.h"
@@ -45,7 +46,7 @@ struct job {
 	pthread_mutex_t mu;
 	unsigned long done, failed, different;
 	unsigned long long bytes;
-	double start, last_progress;
+	struct progress progress;
 	char since[9], until[9];	/* yyyymmdd, or "" */
 };
 
@@ -88,22 +89,6 @@ static int raw_last(const void *a, const void *b)
 	if (rx != ry)
 		return rx - ry;
 	return strcmp(x->key, y->key);
-}
-
-static void progress(struct job *j, bool final)
-{
-	double now = now_ms();
-	if (!final && now - j->last_progress < 1000)
-		return;
-	j->last_progress = now;
-	double secs = (now - j->start) / 1000, rate = secs > 0 ? j->done / secs : 0;
-	double eta = rate > 0 ? (j->n - j->done) / rate : 0;
-	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "\r%s: %lu/%zu objects, %.1f MB, %.0f/s, ETA %.0fs   %s", progname,
-		    j->done, j->n, j->bytes / 1e6, rate, eta, final ? "\n" : "");
-	else if (!final || j->n > 1000)
-		log_info("%lu/%zu objects, %.1f MB, %.0f/s, ETA %.0fs", j->done, j->n,
-		    j->bytes / 1e6, rate, eta);
 }
 
 static void report(struct job *j, const char *key, const char *problem, long long a, long long b)
@@ -213,7 +198,7 @@ static void *worker(void *arg)
 		j->done++;
 		j->failed += !ok;
 		j->bytes += bytes;
-		progress(j, false);
+		progress_add(&j->progress, 1, !ok, bytes);
 		pthread_mutex_unlock(&j->mu);
 	}
 	store_close(from);
@@ -224,12 +209,12 @@ static void *worker(void *arg)
 static void run(struct job *j, int workers)
 {
 	pthread_t *t = xcalloc(workers, sizeof *t);
-	j->start = j->last_progress = now_ms();
+	progress_start(&j->progress, "objects", (long)j->n);
 	for (int i = 0; i < workers; i++)
 		pthread_create(&t[i], NULL, worker, j);
 	for (int i = 0; i < workers; i++)
 		pthread_join(t[i], NULL);
-	progress(j, true);
+	progress_end(&j->progress);
 	free(t);
 }
 

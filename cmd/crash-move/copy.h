@@ -19,4 +19,7 @@ void apply_s3_options(const struct conf *c);
 /* "copy", "verify", "sync" or "check" with its arguments (argv[0] is the subcommand). */
 int copy_main(const char *what, int argc, char **argv);
 
+/* crash-move expire: retention of the store (argv[0] is "expire"). */
+int expire_main(int argc, char **argv);
+
 #endif

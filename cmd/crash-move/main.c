@@ -42,7 +42,8 @@ static const struct conf_option options[] = {
 
 static const char usage[] = "[--spool DIR] [--to STORE] [--queue DB] [--follow] [--retry SECONDS]\n"
     "       crash-move copy|verify|sync --from STORE --to STORE [--since DATE] [--until DATE] [--workers N]\n"
-    "       crash-move check --to STORE";
+    "       crash-move check --to STORE\n"
+    "       crash-move expire [--to STORE] [--keep-days N | --before YYYY-MM-DD] [--dry-run]";
 
 static volatile sig_atomic_t stopping;
 
@@ -266,6 +267,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && (!strcmp(argv[1], "copy") || !strcmp(argv[1], "verify") ||
 	    !strcmp(argv[1], "sync") || !strcmp(argv[1], "check")))
 		return copy_main(argv[1], argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "expire"))
+		return expire_main(argc - 1, argv + 1);
 	char **rest;
 	int nrest;
 	struct conf *c = conf_load(options, usage, argc, argv, &rest, &nrest);

@@ -1,0 +1,151 @@
+/*
+ * expire.c: crash-move expire, the store's retention. Removes every crash
+ * submitted before a day: its dumps, dump names and processed crash, and
+ * its raw crash last, so that a run cut short leaves the crash to the next
+ * run (the raw crashes are what it lists, by day).
+ */
+#include "copy.h"
+#include "conf.h"
+#include "crashid.h"
+#include "progress.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct conf_option options[] = {
+	{ "to", CONF_STR, "store", "STORE", "the crash store to expire crashes from" },
+	{ "keep-days", CONF_INT, "180", "DAYS", "keep the crashes of this many days, today included" },
+	{ "before", CONF_STR, NULL, "YYYY-MM-DD", "remove crashes submitted before this day (instead of --keep-days)" },
+	{ "dry-run", CONF_BOOL, "no", NULL, "list what would be removed, remove nothing" },
+	S3_OPTIONS,
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const char usage[] = "expire [--to STORE] [--keep-days N | --before YYYY-MM-DD] [--dry-run]";
+
+struct expiry {
+	char cutoff[9];		/* yyyymmdd: crashes of earlier days go */
+	char **keys;		/* raw crash keys to expire */
+	size_t n, cap;
+};
+
+/* v1/raw_crash/<yyyymmdd>/<id> of a day before the cutoff. */
+static int collect(void *ctx, const char *key, long long size)
+{
+	struct expiry *e = ctx;
+	const char *day = key + strlen("v1/raw_crash/"), *id = strrchr(key, '/');
+	if (strlen(day) < 9 || day[8] != '/' || !id || !crashid_valid(id + 1) ||
+	    strncmp(day, e->cutoff, 8) >= 0)
+		return 0;
+	if (e->n == e->cap) {
+		e->cap = e->cap ? 2 * e->cap : 1024;
+		e->keys = xrealloc(e->keys, e->cap * sizeof *e->keys);
+	}
+	e->keys[e->n++] = xstrdup(key);
+	return 0;
+}
+
+static int delete_key(struct store *s, const char *key)
+{
+	if (store_delete(s, key) == 0 || errno == ENOENT)
+		return 0;
+	log_err("%s: delete failed: %s", key, strerror(errno));
+	return -1;
+}
+
+/* Removes one crash, its raw crash last; 0 or -1. */
+static int expire_crash(struct store *s, const char *raw_key)
+{
+	const char *id = strrchr(raw_key, '/') + 1;
+	char *key = xasprintf("v1/dump_names/%s", id);
+	size_t len;
+	char *text = store_get(s, key, 1 << 20, &len);
+	json_t *names = text ? json_loadb(text, len, 0, NULL) : NULL;
+	int rc = 0;
+	size_t i;
+	json_t *name;
+	json_array_foreach(names, i, name) {
+		const char *n = json_string_value(name);
+		if (n && !strchr(n, '/')) {
+			char *dump = store_dump_key(n, id);
+			rc |= delete_key(s, dump);
+			free(dump);
+		}
+	}
+	json_decref(names);
+	free(text);
+	rc |= delete_key(s, key);
+	free(key);
+	key = xasprintf("v1/processed_crash/%s", id);
+	rc |= delete_key(s, key);
+	free(key);
+	return rc == 0 ? delete_key(s, raw_key) : -1;
+}
+
+static void cutoff_day(const struct conf *c, char out[9])
+{
+	const char *before = conf_str(c, "before");
+	int y, m, d;
+	char tail;
+	if (before) {
+		if (sscanf(before, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
+		    d < 1 || d > 31)
+			die(2, "--before %s: expected YYYY-MM-DD", before);
+		snprintf(out, 9, "%04d%02d%02d", y, m, d);
+		return;
+	}
+	long long keep = conf_int(c, "keep-days");
+	if (keep < 1)
+		die(2, "--keep-days must be at least 1");
+	time_t t = time(NULL) - (time_t)(keep - 1) * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 9, "%Y%m%d", &tm);
+}
+
+int expire_main(int argc, char **argv)
+{
+	char **rest;
+	int nrest;
+	struct conf *c = conf_load(options, usage, argc, argv, &rest, &nrest);
+	if (nrest)
+		die(2, "usage: crash-move %s", usage);
+	free(rest);
+	apply_s3_options(c);
+	struct expiry e = { 0 };
+	cutoff_day(c, e.cutoff);
+	char *err;
+	struct store *s = store_open(conf_str(c, "to"), &err);
+	if (!s)
+		die(1, "%s", err);
+	if (store_list(s, "v1/raw_crash/", collect, &e) < 0)
+		die(1, "%s: listing failed: %s", store_spec(s), strerror(errno));
+	bool dry = conf_bool(c, "dry-run");
+	struct progress p;
+	progress_start(&p, "crashes expired", (long)e.n);
+	long failed = 0;
+	for (size_t i = 0; i < e.n; i++) {
+		int r = 0;
+		if (dry)
+			printf("%s\n", strrchr(e.keys[i], '/') + 1);
+		else
+			r = expire_crash(s, e.keys[i]);
+		failed += r != 0;
+		progress_add(&p, 1, r != 0, 0);
+		free(e.keys[i]);
+	}
+	progress_end(&p);
+	log_info("%s %zu crash%s submitted before %.4s-%.2s-%.2s from %s%s", dry ? "would expire" : "expired",
+	    e.n - failed, e.n - failed == 1 ? "" : "es", e.cutoff, e.cutoff + 4, e.cutoff + 6,
+	    store_spec(s), failed ? "; some could not be removed" : "");
+	free(e.keys);
+	store_close(s);
+	conf_free(c);
+	return failed ? 1 : 0;
+}

@@ -1,9 +1,9 @@
 /*
  * progress.h: progress of long work, for every tool. On a terminal a
  * status line on stderr, redrawn at most four times a second; otherwise
- * (cron, systemd) a log line every CRASH_PROGRESS_INTERVAL seconds
- * (default 60), so that a long run shows it is alive without flooding the
- * log. Safe to call from several threads.
+ * (cron, systemd) a log line a minute, so that a long run shows it is
+ * alive without flooding the log. CRASH_PROGRESS_INTERVAL (seconds) sets
+ * another interval for both. Safe to call from several threads.
  */
 #ifndef CRASH_PROGRESS_H
 #define CRASH_PROGRESS_H

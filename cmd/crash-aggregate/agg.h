@@ -64,5 +64,8 @@ int cmd_frankeninstalls(struct agg *a);
 int cmd_duplicates(struct agg *a);
 int cmd_bugs(struct agg *a);
 int cmd_import_builds(struct agg *a, const char *source);
+int cmd_status(struct agg *a);
+/* Exits 1 when an SQLite database does not exist (status must not create one). */
+void status_db_exists(const char *url);
 
 #endif

@@ -5,6 +5,7 @@
  *
  *   crash-aggregate --db DB update [--date D]
  *   crash-aggregate --db DB topcrashers --product P [--version V]... --days N --end-date D
+ *   crash-aggregate --db DB status [--claim-timeout SECONDS]
  */
 #include "agg.h"
 #include "aggregate.h"
@@ -35,13 +36,14 @@ static const struct conf_option options[] = {
 	{ "threshold", CONF_STR, "3", "SCORE", "explosive: score at least" },
 	{ "uptime-slack", CONF_INT, "5", "SECONDS", "duplicates: uptimes this close are the same crash" },
 	{ "bugzilla", CONF_STR, NULL, "URL", "bugs: the Bugzilla to read (e.g. https://bugzilla.mozilla.org)" },
+	{ "claim-timeout", CONF_INT, "600", "SECONDS", "status: a queue claim older than this is waiting again" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const char usage[] = "[--db DB] [--format FORMAT] COMMAND [OPTIONS]\n"
     "commands: update, topcrashers, new, explosive, import-adu FILE.csv, rates,\n"
     "compare-builds, correlations, modules, frankeninstalls, duplicates,\n"
-    "bugs --bugzilla URL, import-builds URL|FILE";
+    "bugs --bugzilla URL, import-builds URL|FILE, status";
 
 static int cmd_update(struct agg *a)
 {
@@ -86,6 +88,7 @@ static const struct command {
 	{ "duplicates", cmd_duplicates, 0 },
 	{ "bugs", cmd_bugs, 0 },
 	{ "import-builds", cmd_builds, 1 },
+	{ "status", cmd_status, 0 },
 };
 
 int main(int argc, char **argv)
@@ -112,6 +115,8 @@ int main(int argc, char **argv)
 		die(2, "--format table, csv, ndjson or html");
 	a.format = f;
 	char *err = NULL;
+	if (cmd->run == cmd_status)
+		status_db_exists(conf_str(a.conf, "db"));
 	a.db = db_open(conf_str(a.conf, "db"), &err);
 	if (!a.db)
 		die(1, "%s", err);

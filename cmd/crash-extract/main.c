@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "db.h"
 #include "extract.h"
+#include "progress.h"
 #include "store.h"
 #include "strmap.h"
 #include "util.h"
@@ -56,6 +57,7 @@ struct extract {
 	int id_at;		/* SELECT position of crash_id */
 	struct strmap seen;
 	long long limit, rows;
+	struct progress progress;
 	char **values;
 	json_t **json;
 };
@@ -338,6 +340,7 @@ static int on_row(void *ctx, int ncols, const char *const *v, const char *const 
 		if (fresh) {
 			out_row(stdout, x->format, x->cols, x->ncols, x->values, x->json);
 			x->rows++;
+			progress_add(&x->progress, 1, 0, 0);
 		}
 		for (int i = 0; i < x->ncols; i++)
 			if (x->col_at[i] < 0)
@@ -389,7 +392,9 @@ int main(int argc, char **argv)
 		free(inlined);
 	} else {
 		out_header(stdout, x.format, x.cols, x.ncols);
+		progress_start(&x.progress, "rows", -1);
 		rc = db_stream(x.db, sql, np, params, on_row, &x, &err);
+		progress_end(&x.progress);
 	}
 	if (rc != 0)
 		log_err("%s", err);

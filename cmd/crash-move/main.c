@@ -12,6 +12,7 @@
 #include "crashid.h"
 #include "db.h"
 #include "fileio.h"
+#include "progress.h"
 #include "queue.h"
 #include "store.h"
 #include "util.h"
@@ -222,6 +223,8 @@ static int move_one(struct store *st, int newfd, const char *spool, const char *
 	return r;
 }
 
+static struct progress progress;
+
 /* One pass over new/: 0 when everything moved, -1 when the store failed. */
 static int move_all(struct store *st, const char *spool, int newfd, bool *bad, long *moved)
 {
@@ -239,6 +242,7 @@ static int move_all(struct store *st, const char *spool, int newfd, bool *bad, l
 		if (r >= 0 && !stopping && ents[i]->d_name[0] != '.') {
 			r = move_one(st, newfd, spool, ents[i]->d_name, bad);
 			*moved += r == 1;
+			progress_add(&progress, 1, r != 1, 0);
 		}
 		free(ents[i]);
 	}
@@ -308,6 +312,7 @@ int main(int argc, char **argv)
 	}
 	long moved = 0;
 	int status = 0;
+	progress_start(&progress, "crashes moved", -1);
 	do {
 		if (move_all(st, spool, newfd, &bad, &moved) < 0) {
 			status = 1;
@@ -318,6 +323,7 @@ int main(int argc, char **argv)
 		if (follow && !stopping)
 			wait_for_crashes(ifd, 5000);	/* and a periodic pass, in case of missed events */
 	} while (follow && !stopping);
+	progress_end(&progress);
 	log_info("moved %ld crash%s to %s", moved, moved == 1 ? "" : "es", store_spec(st));
 	if (bad)
 		status = 1;

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "fileio.h"
 #include "process.h"
+#include "progress.h"
 #include "queue.h"
 #include "siglists.h"
 #include "store.h"
@@ -58,6 +59,7 @@ static struct {
 	const char **symbols;
 	pthread_mutex_t in_lock, out_lock;
 	long failed;
+	struct progress progress;
 	volatile sig_atomic_t stop;
 } g = { .in_lock = PTHREAD_MUTEX_INITIALIZER, .out_lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -138,8 +140,10 @@ static void report(const char *id, json_t *processed, const char *status, double
 	json_object_set_new(line, "ms", json_real((double)(long)(ms * 10) / 10));
 	print_line(line);
 	json_decref(line);
-	if (strcmp(status, "ok") != 0 && strcmp(status, "skipped") != 0)
+	bool failed = strcmp(status, "ok") != 0 && strcmp(status, "skipped") != 0;
+	if (failed)
 		__atomic_add_fetch(&g.failed, 1, __ATOMIC_RELAXED);
+	progress_add(&g.progress, 1, failed, 0);
 }
 
 /* Sleeps before another attempt; false once retry-for seconds are spent. */
@@ -518,6 +522,7 @@ int main(int argc, char **argv)
 	if (nworkers < 1 || nworkers > 256)
 		die(2, "--workers must be 1 to 256");
 	setup_processor();
+	progress_start(&g.progress, "crashes processed", -1);
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -539,6 +544,7 @@ int main(int argc, char **argv)
 		pthread_join(threads[i], NULL);
 	for (long i = 0; i < nworkers; i++)
 		worker_close(&workers[i]);
+	progress_end(&g.progress);
 	free(workers);
 	free(threads);
 	free(g.symbols);

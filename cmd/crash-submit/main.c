@@ -6,6 +6,7 @@
  */
 #include "body.h"
 #include "conf.h"
+#include "progress.h"
 #include "util.h"
 
 #include <curl/curl.h>
@@ -57,6 +58,7 @@ static struct {
 	long next;		/* next crash to send */
 	double next_start;	/* pacing for --rate */
 	struct result *results;
+	struct progress progress;
 } run = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* Adds a crash directory, or every crash of a spool's new/. */
@@ -255,6 +257,7 @@ static void *worker(void *arg)
 	while ((i = next_job()) >= 0) {
 		send_crash(curl, run.inputs[i % run.ninputs], &run.results[i]);
 		print_result(&run.results[i]);
+		progress_add(&run.progress, 1, !run.results[i].delivered, 0);
 	}
 	curl_easy_cleanup(curl);
 	return NULL;
@@ -318,12 +321,14 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_t *threads = xcalloc(nthreads, sizeof *threads);
 	double start = now_ms();
+	progress_start(&run.progress, "crashes sent", run.total);
 	for (int i = 0; i < nthreads; i++)
 		if (pthread_create(&threads[i], NULL, worker, NULL))
 			die(1, "pthread_create: %s", strerror(errno));
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
+	progress_end(&run.progress);
 	int status = summarize(now_ms() - start);
 	curl_global_cleanup();
 	return status;

@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "gc.h"
 #include "missing.h"
+#include "progress.h"
 #include "symstore.h"
 #include "util.h"
 
@@ -161,8 +162,14 @@ int main(int argc, char **argv)
 	if (nrest < 2 || strcmp(rest[0], "add") != 0)
 		die(2, "usage: crash-symbols %s", usage);
 	const char *store = conf_str(c, "store");
-	for (int i = 1; i < nrest; i++)
+	struct progress p;
+	progress_start(&p, "files added", nrest - 1);
+	for (int i = 1; i < nrest; i++) {
+		int before = failures;
 		add_file(store, rest[i], conf_int(c, "max-file"));
+		progress_add(&p, 1, failures != before, 0);
+	}
+	progress_end(&p);
 	free(rest);
 	conf_free(c);
 	return failures ? 1 : 0;

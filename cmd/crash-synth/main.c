@@ -7,6 +7,7 @@
 #include "conf.h"
 #include "crashid.h"
 #include "fileio.h"
+#include "progress.h"
 #include "sha256.h"
 #include "spool.h"
 #include "symbols.h"
@@ -333,10 +334,17 @@ int main(int argc, char **argv)
 	if (!sp)
 		die(1, "%s", err);
 	uint64_t rng = conf_int(c, "seed");
-	long total = 0;
+	long total = 0, planned = 0;
 	for (int i = 0; i < nspecs; i++)
-		for (int k = 0; k < specs[i].count; k++, total++)
+		planned += specs[i].count;
+	struct progress p;
+	progress_start(&p, "crashes made", planned);
+	for (int i = 0; i < nspecs; i++)
+		for (int k = 0; k < specs[i].count; k++, total++) {
 			synthesize(sp, &specs[i], day, &rng);
+			progress_add(&p, 1, 0, 0);
+		}
+	progress_end(&p);
 	log_info("%ld crash%s in %s/new, symbols in %s", total, total == 1 ? "" : "es",
 	    conf_str(c, "out"), conf_str(c, "symbols"));
 	spool_close(sp);

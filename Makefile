@@ -6,6 +6,8 @@ DESTDIR ?=
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 DATADIR = $(PREFIX)/share/crash
+SYSCONFDIR ?= /etc
+UNITDIR ?= /etc/systemd/system
 
 CC ?= cc
 PKGS = jansson libcurl libmicrohttpd zlib libpcre2-8 sqlite3 libpq libcrypto libzip
@@ -94,7 +96,15 @@ install: all
 	install -m 644 scripts/crash.conf.example scripts/throttle.example $(DESTDIR)$(DATADIR)
 	install -d $(DESTDIR)$(DATADIR)/siglists
 	install -m 644 siglists/*.txt $(DESTDIR)$(DATADIR)/siglists
-	install -m 755 scripts/daily-extract $(DESTDIR)$(DATADIR)
+	install -m 755 scripts/daily-extract scripts/setup-system $(DESTDIR)$(DATADIR)
+	install -m 755 scripts/check-* $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g; s|@DATADIR@|$(DATADIR)|g' cron.d/crash-pipeline \
+		>$(DESTDIR)$(SYSCONFDIR)/cron.d/crash-pipeline
+	for u in scripts/systemd/*.service; do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	# Installing into / as root: the user, directories and configuration too.
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then DATADIR=$(DATADIR) scripts/setup-system; fi
 
 clean:
 	rm -rf bin lib/*.o lib/*.d lib/*.a cmd/*/*.o cmd/*/*.d t/unit/*.o t/unit/*.d \

@@ -113,6 +113,26 @@ static void clear_default_list(struct conf *c, int i)
 	cv->n = 0;
 }
 
+const char *conf_subcommand;
+
+/*
+ * [tool] is ours; so is [tool subcommand] when running that subcommand.
+ * A section is strict (unknown keys are errors) when it names exactly what
+ * runs: [crash-move] holds keys of crash-move's main command that its
+ * subcommands do not know, so there it is lenient for them.
+ */
+static void section_is_ours(const char *name, bool *ours, bool *strict)
+{
+	size_t n = strlen(progname);
+	if (!strcmp(name, progname)) {
+		*ours = true;
+		*strict = conf_subcommand == NULL;
+	} else {
+		*ours = *strict = conf_subcommand && !strncmp(name, progname, n) && name[n] == ' ' &&
+		    !strcmp(name + n + 1, conf_subcommand);
+	}
+}
+
 int conf_parse_text(struct conf *c, const char *text, const char *source)
 {
 	int errors = 0, lineno = 0;
@@ -136,8 +156,7 @@ int conf_parse_text(struct conf *c, const char *text, const char *source)
 				continue;
 			}
 			*end = 0;
-			ours = !strcmp(strtrim(s + 1), progname);
-			strict = ours;
+			section_is_ours(strtrim(s + 1), &ours, &strict);
 			continue;
 		}
 		char *eq = strchr(s, '=');

@@ -25,6 +25,13 @@ struct conf_option {
 struct conf;
 
 /*
+ * The subcommand being run ("expire" of crash-move), set before conf_load:
+ * then a [crash-move expire] section applies too, and [crash-move] may
+ * hold keys the subcommand does not know.
+ */
+extern const char *conf_subcommand;
+
+/*
  * Parses the file and argv against opts (terminated by a zero entry).
  * Handles --help (usage, exit 0), --version, --config, -v and -q.
  * Bad usage exits 2.  Positional arguments are left in rest and nrest.

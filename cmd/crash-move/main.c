@@ -270,9 +270,9 @@ int main(int argc, char **argv)
 	progname = "crash-move";
 	if (argc > 1 && (!strcmp(argv[1], "copy") || !strcmp(argv[1], "verify") ||
 	    !strcmp(argv[1], "sync") || !strcmp(argv[1], "check")))
-		return copy_main(argv[1], argc - 1, argv + 1);
+		return conf_subcommand = argv[1], copy_main(argv[1], argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "expire"))
-		return expire_main(argc - 1, argv + 1);
+		return conf_subcommand = argv[1], expire_main(argc - 1, argv + 1);
 	char **rest;
 	int nrest;
 	struct conf *c = conf_load(options, usage, argc, argv, &rest, &nrest);

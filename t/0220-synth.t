@@ -101,4 +101,16 @@ echo '{"frames": ["a"]}' | crash-synth --out s3 --symbols y3 --date 2026-11-20x 
 is "a bad --date: exit 2" "$?" 2
 printf 'not json\n' | crash-synth --out s3 --symbols y3 >/dev/null 2>err
 is "not JSON: exit 1" "$?" 1
+
+# "size" pads the minidump to a realistic upload size; it still walks.
+echo '{"count": 2, "size": 150000, "frames": ["big::Frame", "main"], "os": "Linux"}' |
+	crash-synth --out s4 --symbols y4 >big 2>/dev/null
+d=$(ls -d s4/new/* | head -1)
+is "a padded dump has the size asked for" "$(stat -c %s "$d/upload_file_minidump")" 150000
+is "its checksum covers the padding" "$(jq -r .metadata.dump_checksums.upload_file_minidump "$d/raw_crash.json")" \
+	"$(sha256sum "$d/upload_file_minidump" | cut -d' ' -f1)"
+is "and it walks to the frames asked for" "$(crash-stackwalk --symbols y4 "$d/upload_file_minidump" | jq -r '.crashing_thread.frames[0].function')" "big::Frame"
+is "padding is not all the same byte" "$(tail -c 4096 "$d/upload_file_minidump" | gzip -c | wc -c | awk '{ print ($1 > 4000) }')" 1
+echo '{"size": -1, "frames": ["a"]}' | crash-synth --out s5 --symbols y5 >/dev/null 2>&1
+is "a negative size: exit 1" "$?" 1
 done_testing

@@ -41,6 +41,7 @@ struct spec {
 	int *frames;			/* function indexes in the group */
 	int nframes;
 	const char *reason;
+	long size;			/* pad the minidump to this many bytes */
 };
 
 /* A product module with its functions: one .sym file. */
@@ -98,6 +99,12 @@ static bool parse_spec(json_t *j, struct spec *s, const char **err)
 	const char *os = json_string_value(json_object_get(j, "os"));
 	const char *cpu = json_string_value(json_object_get(j, "cpu"));
 	s->count = count ? (int)json_integer_value(count) : 1;
+	json_t *size = json_object_get(j, "size");
+	s->size = size ? (long)json_integer_value(size) : 0;
+	if (size && (!json_is_integer(size) || s->size < 0 || s->size > (1L << 30))) {
+		*err = "\"size\" must be a number of bytes up to 1 GiB";
+		return false;
+	}
 	if (!json_is_array(frames) || !json_array_size(frames) || json_array_size(frames) > 512) {
 		*err = "\"frames\" must be a list of 1 to 512 function names";
 		return false;
@@ -270,6 +277,15 @@ static void synthesize(struct spool *sp, const struct spec *s, time_t day, uint6
 	struct buf dump;
 	buf_init(&dump);
 	synth_minidump(&p, &dump);
+	/*
+	 * Padding, for realistic upload sizes: random bytes after the last
+	 * stream, which readers never reach (streams are found by offset).
+	 */
+	while ((long)dump.len < s->size) {
+		uint64_t v = splitmix(rng);
+		size_t n = s->size - (long)dump.len < 8 ? (size_t)(s->size - (long)dump.len) : 8;
+		buf_append(&dump, &v, n);
+	}
 	unsigned char r[16];
 	for (int i = 0; i < 2; i++) {
 		uint64_t v = splitmix(rng);

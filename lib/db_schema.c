@@ -96,13 +96,14 @@
 	"CREATE INDEX crash_missing_symbols_date ON crash_missing_symbols (date_processed);"
 
 /*
- * Version 4: the work queue of crash-process workers (queue.h); times in
- * Unix seconds.
+ * Version 4: the work queue of crash-process workers (queue.h), times in
+ * Unix seconds; crashes by processing time, for the health checks.
  */
 #define QUEUE \
 	"CREATE TABLE crash_queue (crash_id TEXT PRIMARY KEY, queued_at BIGINT NOT NULL," \
 	"  claimed_by TEXT, claimed_at BIGINT, attempts INTEGER NOT NULL DEFAULT 0);" \
-	"CREATE INDEX crash_queue_order ON crash_queue (queued_at, crash_id);"
+	"CREATE INDEX crash_queue_order ON crash_queue (queued_at, crash_id);" \
+	"CREATE INDEX crashes_processed_at ON crashes (processed_at);"
 
 struct migration {
 	int version;

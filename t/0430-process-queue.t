@@ -69,6 +69,7 @@ dbq 'DELETE FROM crashes' >/dev/null
 jq -r .crash_id synth | while read -r c; do
 	dbq "INSERT INTO crash_queue (crash_id, queued_at) VALUES ('$c', 1)"
 done >/dev/null
+: >k1
 $PROC --queue "$DB" --claim-timeout 2 >k1 2>/dev/null &
 pid=$!
 until [ "$(wc -l <k1)" -ge 10 ]; do sleep 0.05; done
@@ -93,6 +94,7 @@ is "kept in the queue, given up on" "$(dbq 'SELECT crash_id, attempts FROM crash
 dbq 'DELETE FROM crash_queue; DELETE FROM crashes' >/dev/null
 crash-synth --out spool2 --symbols syms --seed 4 <specs >synth2
 crash-move --spool spool2 --to store --queue "$DB" 2>/dev/null
+: >pgdown
 $PROC --queue "$DB" --workers 2 >pgdown 2>pgdown.err &
 pid=$!
 until [ "$(wc -l <pgdown)" -ge 10 ]; do sleep 0.05; done

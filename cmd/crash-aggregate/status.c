@@ -13,6 +13,7 @@
 #include "queue.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,7 +36,7 @@ static char *epoch_sql(struct db *db, const char *expr)
 	return xasprintf("floor(extract(epoch FROM %s))::bigint", expr);
 }
 
-/* A row's columns into the object under names, as integers; NULL as null. */
+/* A row's columns into the object under names: integers, text, NULL as null. */
 struct fill {
 	json_t *obj;
 	const char *const *names;
@@ -44,8 +45,12 @@ struct fill {
 static int fill_row(void *ctx, int ncols, const char *const *v, const char *const *names)
 {
 	struct fill *f = ctx;
-	for (int i = 0; i < ncols && f->names[i]; i++)
-		json_object_set_new(f->obj, f->names[i], v[i] ? json_integer(atoll(v[i])) : json_null());
+	for (int i = 0; i < ncols && f->names[i]; i++) {
+		char *end = NULL;
+		long long n = v[i] ? strtoll(v[i], &end, 10) : 0;
+		json_object_set_new(f->obj, f->names[i], !v[i] ? json_null()
+		    : end != v[i] && !*end ? json_integer(n) : json_string(v[i]));
+	}
 	return 0;
 }
 
@@ -102,41 +107,39 @@ static int queue_figures(struct db *db, int expire, json_t *obj, char **err)
 	return 0;
 }
 
-static int newest_day(void *ctx, int ncols, const char *const *v, const char *const *names)
-{
-	json_object_set_new(ctx, "aggregates_newest_day", v[0] ? json_string(v[0]) : json_null());
-	return 0;
-}
-
 /*
- * The aggregates: the newest day built, when they were last built, and
- * how long the oldest change not in them has waited: the earliest
- * processing time among the crash rows processed after their day was
- * last built (or whose day never was). 0 when every row is in; a quiet
- * pipeline whose update finds nothing to do is not stale, however long
- * ago the last build was.
+ * The aggregates: the newest day built, when they were last built, the
+ * days `update` would rebuild (as aggregate.c decides: a day never built,
+ * or whose crash count or latest processing time is not what it was built
+ * from), and how long the oldest change not in them has waited: the
+ * earliest processing time, on those days, of a crash processed after the
+ * latest one the day was built from. Processing times are compared with
+ * processing times only, so the clocks of the machines that process and
+ * aggregate need not agree. 0 when no day is stale: a quiet pipeline
+ * whose update finds nothing to do is not late, however long ago the last
+ * build was.
  */
 static int aggregate_figures(struct db *db, time_t now, json_t *obj, char **err)
 {
 	bool lite = db_kind(db) == DB_SQLITE;
 	char *updated = epoch_sql(db, "max(updated_at)");
-	char *sql = xasprintf("SELECT %s FROM aggregate_days", updated);
-	static const char *const built[] = { "aggregates_updated", NULL };
-	int rc = db_query(db, lite ? "SELECT max(date) FROM aggregate_days"
-	    : "SELECT max(date)::text FROM aggregate_days", 0, NULL, newest_day, obj, err);
-	if (rc == 0)
-		rc = query_into(db, sql, 0, NULL, obj, built, err);
+	char *sql = xasprintf("SELECT max(date)%s, %s FROM aggregate_days", lite ? "" : "::text", updated);
+	static const char *const built[] = { "aggregates_newest_day", "aggregates_updated", NULL };
+	int rc = query_into(db, sql, 0, NULL, obj, built, err);
 	free(sql);
 	free(updated);
 	if (rc != 0)
 		return -1;
 	char *day = xstrdup(db_day_sql(db, "c.date_processed"));
-	char *oldest = epoch_sql(db, "min(c.processed_at)");
-	sql = xasprintf("SELECT count(DISTINCT %s), %s FROM crashes c"
-	    " LEFT JOIN aggregate_days a ON a.date = %s%s"
-	    " WHERE c.processed_at IS NOT NULL"
-	    " AND (a.date IS NULL OR a.updated_at IS NULL OR c.processed_at > a.updated_at)",
-	    day, oldest, day, lite ? "" : "::date");
+	char *oldest = epoch_sql(db, "min(d.first_new)");
+	sql = xasprintf("SELECT count(*), %s FROM (SELECT %s AS day, count(*) AS n,"
+	    " max(c.processed_at)%s AS last, min(a.crashes) AS built_n, min(a.last_processed) AS built_last,"
+	    " max(CASE WHEN a.date IS NULL THEN 1 ELSE 0 END) AS never,"
+	    " min(CASE WHEN a.last_processed IS NULL OR c.processed_at > a.last_processed%s"
+	    " THEN c.processed_at END) AS first_new"
+	    " FROM crashes c LEFT JOIN aggregate_days a ON a.date = %s%s GROUP BY 1) d"
+	    " WHERE d.never = 1 OR d.n <> d.built_n OR coalesce(d.built_last, '') <> coalesce(d.last, '')",
+	    oldest, day, lite ? "" : "::text", lite ? "" : "::timestamptz", day, lite ? "" : "::date");
 	static const char *const stale[] = { "aggregates_stale_days", "waiting_since", NULL };
 	rc = query_into(db, sql, 0, NULL, obj, stale, err);
 	free(sql);
@@ -179,14 +182,14 @@ void status_db_exists(const char *url)
 		return;
 	const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
 	/* Opening creates a missing file: a typo would look like an empty pipeline. */
-	if (access(path, R_OK | W_OK) != 0)
+	if (access(path, F_OK) != 0)
 		die(1, "%s: cannot open the database: %s", path, strerror(errno));
 }
 
 int cmd_status(struct agg *a)
 {
 	long long expire = conf_int(a->conf, "claim-timeout");
-	if (expire < 1) {
+	if (expire < 1 || expire > INT_MAX) {
 		log_err("--claim-timeout: 1 or more seconds");
 		return 2;
 	}

@@ -31,7 +31,8 @@ int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int atomic_write_at(int dirfd, const char *name, const void *data, size_t len)
+/* Writes name in dirfd through a temporary name; durable: fsynced too. */
+static int replace_at(int dirfd, const char *name, const void *data, size_t len, bool durable)
 {
 	char tmp[4096];
 	if (snprintf(tmp, sizeof tmp, ".%s.tmp%ld", name, (long)getpid()) >= (int)sizeof tmp) {
@@ -41,7 +42,7 @@ int atomic_write_at(int dirfd, const char *name, const void *data, size_t len)
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
 		int saved = errno;
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
@@ -54,10 +55,15 @@ int atomic_write_at(int dirfd, const char *name, const void *data, size_t len)
 		errno = saved;
 		return -1;
 	}
-	return fsync(dirfd);
+	return durable ? fsync(dirfd) : 0;
 }
 
-int atomic_write(const char *path, const void *data, size_t len)
+int atomic_write_at(int dirfd, const char *name, const void *data, size_t len)
+{
+	return replace_at(dirfd, name, data, len, true);
+}
+
+static int replace(const char *path, const void *data, size_t len, bool durable)
 {
 	char *dir = xstrdup(path);
 	char *slash = strrchr(dir, '/');
@@ -70,11 +76,21 @@ int atomic_write(const char *path, const void *data, size_t len)
 	free(dir);
 	if (dfd < 0)
 		return -1;
-	int r = atomic_write_at(dfd, name, data, len);
+	int r = replace_at(dfd, name, data, len, durable);
 	int saved = errno;
 	close(dfd);
 	errno = saved;
 	return r;
+}
+
+int atomic_write(const char *path, const void *data, size_t len)
+{
+	return replace(path, data, len, true);
+}
+
+int atomic_write_lazy(const char *path, const void *data, size_t len)
+{
+	return replace(path, data, len, false);
 }
 
 int fsync_dir(const char *path)

@@ -12,6 +12,8 @@
 /* Writes data to path atomically (temp file, fsync, rename, fsync dir). */
 int atomic_write(const char *path, const void *data, size_t len);
 /* Same, relative to an open directory. */
+/* The same without fsync: whole when read, durable only after a syncfs(2). */
+int atomic_write_lazy(const char *path, const void *data, size_t len);
 int atomic_write_at(int dirfd, const char *name, const void *data, size_t len);
 /* Writes all of len bytes, retrying short writes and EINTR. */
 int write_all(int fd, const void *data, size_t len);

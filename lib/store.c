@@ -92,8 +92,25 @@ static void dual_close(void *impl)
 	free(d);
 }
 
+static void dual_batch(void *impl, bool on)
+{
+	struct dual *d = impl;
+	store_batch(d->primary, on);
+	store_batch(d->secondary, on);
+}
+
+/* As with a put: it fails when both stores fail, and either failing is logged. */
+static int dual_sync(void *impl)
+{
+	struct dual *d = impl;
+	int p = store_sync(d->primary), perr = errno;
+	int s = store_sync(d->secondary), serr = errno;
+	return dual_outcome(d, "(sync)", p, perr, s, serr);
+}
+
 static const struct store_ops dual_ops = {
 	dual_put, dual_put_file, dual_get, dual_size, dual_delete, dual_list, dual_close,
+	dual_batch, dual_sync,
 };
 
 struct store *store_open(const char *spec, char **err)
@@ -189,6 +206,17 @@ int store_list(struct store *s, const char *prefix,
     int (*fn)(void *ctx, const char *key, long long size), void *ctx)
 {
 	return s->ops->list(s->impl, prefix, fn, ctx);
+}
+
+void store_batch(struct store *s, bool on)
+{
+	if (s->ops->batch)
+		s->ops->batch(s->impl, on);
+}
+
+int store_sync(struct store *s)
+{
+	return s->ops->sync ? s->ops->sync(s->impl) : 0;
 }
 
 char *store_dump_key(const char *dump_name, const char *crash_id)

@@ -37,6 +37,17 @@ int store_delete(struct store *s, const char *key);
 int store_list(struct store *s, const char *prefix,
     int (*fn)(void *ctx, const char *key, long long size), void *ctx);
 
+/*
+ * Group commit: after store_batch(s, true), a put may return before its
+ * object is durable (it is whole when read, but a power cut may lose it);
+ * store_sync() then makes every such object durable at once, 0 or -1
+ * with errno. A directory store flushes its file system once (syncfs)
+ * instead of fsyncing every file and directory; S3 objects are durable
+ * when acknowledged, so there both do nothing.
+ */
+void store_batch(struct store *s, bool on);
+int store_sync(struct store *s);
+
 /* The key of a dump: "dump" for the main minidump, else the dump's name. */
 char *store_dump_key(const char *dump_name, const char *crash_id);
 

@@ -19,6 +19,8 @@
 
 struct fs_store {
 	char *root;
+	bool batched;	/* no fsync per object: store_sync() flushes them all */
+	int rootfd;	/* for syncfs; -1 until the first sync */
 };
 
 bool store_valid_key(const char *key)
@@ -48,12 +50,15 @@ void *store_fs_open(const char *path, char **err)
 	}
 	struct fs_store *s = xcalloc(1, sizeof *s);
 	s->root = xstrdup(path);
+	s->rootfd = -1;
 	return s;
 }
 
 static void fs_close(void *impl)
 {
 	struct fs_store *s = impl;
+	if (s->rootfd >= 0)
+		close(s->rootfd);
 	free(s->root);
 	free(s);
 }
@@ -69,7 +74,7 @@ static char *object_path(struct fs_store *s, const char *key, bool create_parent
 	if (create_parent) {
 		char *dir = xstrdup(path);
 		*strrchr(dir, '/') = 0;
-		int r = mkdir_p_durable(dir, 0755);
+		int r = s->batched ? mkdir_p(dir, 0755) : mkdir_p_durable(dir, 0755);
 		free(dir);
 		if (r < 0) {
 			int saved = errno;
@@ -87,7 +92,7 @@ static int fs_put(void *impl, const char *key, const void *data, size_t len)
 	char *path = object_path(s, key, true);
 	if (!path)
 		return -1;
-	int r = atomic_write(path, data, len);
+	int r = s->batched ? atomic_write_lazy(path, data, len) : atomic_write(path, data, len);
 	int saved = errno;
 	free(path);
 	errno = saved;
@@ -111,7 +116,7 @@ static int fs_put_file(void *impl, const char *key, const char *src)
 	while (r == 0 && (n = read(in, buf, sizeof buf)) != 0)
 		if (n < 0 ? errno != EINTR : write_all(out, buf, n) < 0)
 			r = -1;
-	if (r == 0 && fsync(out) < 0)
+	if (r == 0 && !s->batched && fsync(out) < 0)
 		r = -1;
 	int saved = errno;
 	if (in >= 0)
@@ -124,13 +129,13 @@ static int fs_put_file(void *impl, const char *key, const char *src)
 		r = -1;
 		saved = errno;
 	}
-	if (r == 0) {
+	if (r == 0 && !s->batched) {
 		*strrchr(tmp, '/') = 0;
 		if (fsync_dir(tmp) < 0) {
 			r = -1;
 			saved = errno;
 		}
-	} else {
+	} else if (r != 0) {
 		unlink(tmp);
 	}
 	free(tmp);
@@ -234,6 +239,25 @@ static int fs_list(void *impl, const char *prefix,
 	return walk(impl, "", prefix, fn, ctx) < 0 ? -1 : 0;
 }
 
+static void fs_batch(void *impl, bool on)
+{
+	((struct fs_store *)impl)->batched = on;
+}
+
+/*
+ * One flush of the whole file system makes every batched object durable,
+ * files and directories alike; since Linux 5.8 syncfs(2) also reports a
+ * write-back error that happened since the last call on this descriptor,
+ * which is why the root stays open from one batch to the next.
+ */
+static int fs_sync(void *impl)
+{
+	struct fs_store *s = impl;
+	if (s->rootfd < 0 && (s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	return syncfs(s->rootfd);
+}
+
 const struct store_ops store_fs_ops = {
-	fs_put, fs_put_file, fs_get, fs_size, fs_delete, fs_list, fs_close,
+	fs_put, fs_put_file, fs_get, fs_size, fs_delete, fs_list, fs_close, fs_batch, fs_sync,
 };

@@ -16,6 +16,9 @@ struct store_ops {
 	int (*list)(void *impl, const char *prefix,
 	    int (*fn)(void *ctx, const char *key, long long size), void *ctx);
 	void (*close)(void *impl);
+	/* Optional (NULL: every put is durable when it returns). */
+	void (*batch)(void *impl, bool on);
+	int (*sync)(void *impl);
 };
 
 /* Each returns the backend's state, or NULL with a message in *err. */

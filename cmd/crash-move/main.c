@@ -166,14 +166,22 @@ static bool print_moved(const struct crash_dir *c, const char *date)
 
 /* Where a moved crash is handed on: stdout, or the work queue. */
 static struct db *queue_db;
+static struct progress progress;
 
-/* Publishes to the queue; false when the database failed (reconnects for the next try). */
-static bool publish(const char *id)
+#define MOVE_BATCH 64
+
+/* Publishes a batch to the queue in one transaction; false when the database failed. */
+static bool publish(struct crash_dir *batch, int n)
 {
 	char *err = NULL;
-	if (queue_publish(queue_db, id, &err) == 0)
+	int rc = db_begin(queue_db, &err);
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (!deferred(&batch[i]))
+			rc = queue_publish(queue_db, batch[i].id, &err);
+	if (rc == 0 && db_commit(queue_db, &err) == 0)
 		return true;
-	log_err("%s: stored, but not queued: %s; left in the spool", id, err);
+	db_rollback(queue_db);
+	log_err("%d crash%s stored, but not queued: %s; left in the spool", n, n == 1 ? "" : "es", err);
 	free(err);
 	if (db_connection_lost(queue_db) && db_reconnect(queue_db, &err) != 0) {
 		log_warn("queue: reconnect failed: %s", err);
@@ -182,50 +190,90 @@ static bool publish(const char *id)
 	return false;
 }
 
-/*
- * Moves one crash: 1 when moved, 0 when left in the spool as unusable,
- * -1 when the store or stdout failed (the crash stays in the spool). The
- * line is printed before the crash leaves the spool: a crash is handed on
- * at least once, never zero times.
- */
-static int move_one(struct store *st, int newfd, const char *spool, const char *id, bool *bad)
+/* Prints the lines for crash-process; false when stdout is gone (a closed pipe, a full disk). */
+static bool print_batch(struct crash_dir *batch, int n)
 {
-	struct crash_dir c = { .id = id };
-	c.path = xasprintf("%s/new/%s", spool, id);
-	int r = 0;
+	for (int i = 0; i < n; i++) {
+		char date[9];
+		crashid_date(batch[i].id, date);
+		if (!deferred(&batch[i]) && !print_moved(&batch[i], date)) {
+			log_err("%s: stored, but the line for it could not be written: %s; left in the spool",
+			    batch[i].id, strerror(errno));
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * A batch of stored crashes: made durable in the store at once (group
+ * commit), handed on (queue or stdout), and only then removed from the
+ * spool, with one fsync of new/. 0, or -1 when the store or the hand-on
+ * failed (the batch stays in the spool; at least once, never zero times).
+ */
+static int finish_batch(struct store *st, int newfd, struct crash_dir *batch, int n, bool *bad,
+    long *moved)
+{
+	if (store_sync(st) < 0) {
+		log_err("%s: flushing %d crash%s failed: %s; left in the spool", store_spec(st), n,
+		    n == 1 ? "" : "es", strerror(errno));
+		return -1;
+	}
+	if (queue_db ? !publish(batch, n) : !print_batch(batch, n))
+		return -1;
+	int gone = 0;
+	for (int i = 0; i < n; i++) {
+		if (rm_rf_at(newfd, batch[i].id) < 0) {
+			log_err("%s: stored, but not removed from the spool: %s", batch[i].id, strerror(errno));
+			*bad = true;
+		} else {
+			gone++;
+		}
+	}
+	if (fsync(newfd) < 0) {
+		log_err("spool: %s", strerror(errno));
+		*bad = true;
+	}
+	*moved += gone;
+	progress_add(&progress, n, n - gone, 0);
+	return 0;
+}
+
+static void free_crash(struct crash_dir *c)
+{
+	json_decref(c->raw);
+	json_decref(c->names);
+	free(c->path);
+	memset(c, 0, sizeof *c);
+}
+
+/*
+ * Reads and stores one crash: 1 when stored, 0 when unusable (left in the
+ * spool), -1 when the store failed.
+ */
+static int store_one(struct store *st, const char *spool, const char *id, struct crash_dir *c,
+    bool *bad)
+{
+	*c = (struct crash_dir){ .id = id, .path = xasprintf("%s/new/%s", spool, id) };
 	if (!crashid_valid(id)) {
 		log_err("%s: not a crash ID; left in the spool", id);
 		*bad = true;
-	} else if (load_crash(&c) < 0) {
-		*bad = true;
-	} else {
-		char date[9];
-		crashid_date(id, date);
-		if (store_crash(st, &c, date) < 0) {
-			log_err("%s: store write failed: %s; left in the spool", id, strerror(errno));
-			r = -1;
-		} else if (!deferred(&c) && queue_db && !publish(id)) {
-			r = -1;
-		} else if (!deferred(&c) && !queue_db && !print_moved(&c, date)) {
-			log_err("%s: stored, but the line for it could not be written: %s; left in the spool",
-			    id, strerror(errno));
-			r = -1;
-		} else if (rm_rf_at(newfd, id) < 0 || fsync(newfd) < 0) {
-			log_err("%s: stored, but not removed from the spool: %s", id, strerror(errno));
-			*bad = true;
-		} else {
-			r = 1;
-		}
+		return 0;
 	}
-	json_decref(c.raw);
-	json_decref(c.names);
-	free(c.path);
-	return r;
+	if (load_crash(c) < 0) {
+		*bad = true;
+		return 0;
+	}
+	char date[9];
+	crashid_date(id, date);
+	if (store_crash(st, c, date) < 0) {
+		log_err("%s: store write failed: %s; left in the spool", id, strerror(errno));
+		return -1;
+	}
+	return 1;
 }
 
-static struct progress progress;
-
-/* One pass over new/: 0 when everything moved, -1 when the store failed. */
+/* One pass over new/, MOVE_BATCH crashes at a time: 0, or -1 when the store failed. */
 static int move_all(struct store *st, const char *spool, int newfd, bool *bad, long *moved)
 {
 	char *dir = xasprintf("%s/new", spool);
@@ -237,15 +285,29 @@ static int move_all(struct store *st, const char *spool, int newfd, bool *bad, l
 		*bad = true;
 		return 0;
 	}
-	int r = 0;
-	for (int i = 0; i < n; i++) {
-		if (r >= 0 && !stopping && ents[i]->d_name[0] != '.') {
-			r = move_one(st, newfd, spool, ents[i]->d_name, bad);
-			*moved += r == 1;
-			progress_add(&progress, 1, r != 1, 0);
+	struct crash_dir batch[MOVE_BATCH];
+	int nb = 0, r = 0;
+	for (int i = 0; i < n && r >= 0 && !stopping; i++) {
+		if (ents[i]->d_name[0] == '.')
+			continue;
+		struct crash_dir *c = &batch[nb];
+		r = store_one(st, spool, ents[i]->d_name, c, bad);
+		if (r == 1)
+			nb++;
+		else
+			free_crash(c);
+		if (r >= 0 && nb == MOVE_BATCH) {
+			r = finish_batch(st, newfd, batch, nb, bad, moved);
+			while (nb)
+				free_crash(&batch[--nb]);
 		}
-		free(ents[i]);
 	}
+	if (r >= 0 && nb)
+		r = finish_batch(st, newfd, batch, nb, bad, moved);
+	while (nb)
+		free_crash(&batch[--nb]);
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
 	free(ents);
 	return r < 0 ? -1 : 0;
 }
@@ -313,6 +375,7 @@ int main(int argc, char **argv)
 	long moved = 0;
 	int status = 0;
 	progress_start(&progress, "crashes moved", -1);
+	store_batch(st, true);
 	do {
 		if (move_all(st, spool, newfd, &bad, &moved) < 0) {
 			status = 1;

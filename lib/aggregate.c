@@ -32,6 +32,15 @@ void day_string(long day, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+long retention_first_day(const char *before, long long keep_days)
+{
+	if (before)
+		return day_number(before);
+	if (keep_days < 1)
+		return -1;
+	return (long)(time(NULL) / 86400) - (long)(keep_days - 1);
+}
+
 enum { D_PRODUCT, D_VERSION, D_CHANNEL, D_PTYPE, D_OS, D_BUILD, D_SIGNATURE, NDIMS };
 
 /* One aggregate row being built: the group's key and its measures. */

@@ -30,5 +30,10 @@ int aggregate_update(struct db *db, const char *day, int *updated, char **err);
 /* "YYYY-MM-DD" of days since the epoch, and back; -1 if not a date. */
 long day_number(const char *date);
 void day_string(long day, char out[11]);
+/*
+ * Retention's first day kept: before (YYYY-MM-DD) if given, else keep_days
+ * back from today, today counting as one; -1 for a bad date or count.
+ */
+long retention_first_day(const char *before, long long keep_days);
 
 #endif

@@ -37,13 +37,15 @@ static const struct conf_option options[] = {
 	{ "uptime-slack", CONF_INT, "5", "SECONDS", "duplicates: uptimes this close are the same crash" },
 	{ "bugzilla", CONF_STR, NULL, "URL", "bugs: the Bugzilla to read (e.g. https://bugzilla.mozilla.org)" },
 	{ "claim-timeout", CONF_INT, "600", "SECONDS", "status: a queue claim older than this is waiting again" },
+	{ "keep-days", CONF_INT, "180", "DAYS", "expire: keep the crashes of this many days, today included" },
+	{ "before", CONF_STR, NULL, "YYYY-MM-DD", "expire: remove the crashes of days before this one instead" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const char usage[] = "[--db DB] [--format FORMAT] COMMAND [OPTIONS]\n"
     "commands: update, topcrashers, new, explosive, import-adu FILE.csv, rates,\n"
     "compare-builds, correlations, modules, frankeninstalls, duplicates,\n"
-    "bugs --bugzilla URL, import-builds URL|FILE, status";
+    "bugs --bugzilla URL, import-builds URL|FILE, status, expire [--keep-days N | --before DATE]";
 
 static int cmd_update(struct agg *a)
 {
@@ -55,6 +57,30 @@ static int cmd_update(struct agg *a)
 		return 1;
 	}
 	log_info("%d day%s aggregated", updated, updated == 1 ? "" : "s");
+	return 0;
+}
+
+/*
+ * expire: the database's retention. The crash rows of days before the
+ * cutoff go with their modules, add-ons and missing symbols (whole weekly
+ * partitions on PostgreSQL); the aggregates stay, for long-term trends.
+ */
+static int cmd_expire(struct agg *a)
+{
+	const char *before = conf_str(a->conf, "before");
+	long day = retention_first_day(before, conf_int(a->conf, "keep-days"));
+	if (day < 0) {
+		log_err(before ? "--before %s: expected YYYY-MM-DD" : "--keep-days must be at least 1", before);
+		return 2;
+	}
+	char first[11], *err = NULL;
+	day_string(day, first);
+	if (db_drop_before(a->db, first, &err) != 0) {
+		log_err("expire: %s", err);
+		free(err);
+		return 1;
+	}
+	log_info("expired the crashes of days before %s", first);
 	return 0;
 }
 
@@ -89,6 +115,7 @@ static const struct command {
 	{ "bugs", cmd_bugs, 0 },
 	{ "import-builds", cmd_builds, 1 },
 	{ "status", cmd_status, 0 },
+	{ "expire", cmd_expire, 0 },
 };
 
 int main(int argc, char **argv)

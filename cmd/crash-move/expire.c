@@ -4,8 +4,9 @@
  * its raw crash last, so that a run cut short leaves the crash to the next
  * run (the raw crashes are what it lists, by day).
  */
-#include "copy.h"
+#include "aggregate.h"
 #include "conf.h"
+#include "copy.h"
 #include "crashid.h"
 #include "progress.h"
 #include "store.h"
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const struct conf_option options[] = {
 	{ "to", CONF_STR, "store", "STORE", "the crash store to expire crashes from" },
@@ -88,25 +88,16 @@ static int expire_crash(struct store *s, const char *raw_key)
 	return rc == 0 ? delete_key(s, raw_key) : -1;
 }
 
+/* The first day kept, as yyyymmdd; bad values are usage errors. */
 static void cutoff_day(const struct conf *c, char out[9])
 {
-	const char *before = conf_str(c, "before");
-	int y, m, d;
-	char tail;
-	if (before) {
-		if (sscanf(before, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
-		    d < 1 || d > 31)
-			die(2, "--before %s: expected YYYY-MM-DD", before);
-		snprintf(out, 9, "%04d%02d%02d", y, m, d);
-		return;
-	}
-	long long keep = conf_int(c, "keep-days");
-	if (keep < 1)
-		die(2, "--keep-days must be at least 1");
-	time_t t = time(NULL) - (time_t)(keep - 1) * 86400;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 9, "%Y%m%d", &tm);
+	long day = retention_first_day(conf_str(c, "before"), conf_int(c, "keep-days"));
+	if (day < 0)
+		die(2, conf_str(c, "before") ? "--before %s: expected YYYY-MM-DD"
+		    : "--keep-days must be at least 1", conf_str(c, "before"));
+	char iso[11];
+	day_string(day, iso);
+	snprintf(out, 9, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
 }
 
 int expire_main(int argc, char **argv)

@@ -189,3 +189,22 @@ crash-aggregate --db "$DB" topcrashers --end-date 2026-13-01 2>err
 is "a bad date: exit 2" "$?" 2
 crash-aggregate --db "$DB" nonsense 2>err
 is "an unknown command: exit 2" "$?" 2
+
+# expire: the crashes of days before the cutoff go, with their modules;
+# the aggregates and the later days stay.
+kept=$(dbq "SELECT count(*) FROM crashes WHERE date_processed >= '2026-11-16'")
+old=$(dbq "SELECT count(*) FROM crashes WHERE date_processed < '2026-11-16'")
+aggs=$(dbq "SELECT count(*), sum(count) FROM daily_aggregates")
+ok "expire: there are crashes on both sides of the cutoff ($old, $kept)" test "$old" -gt 0 -a "$kept" -gt 0
+crash-aggregate --db "$DB" expire --before 2026-11-16 2>err
+is "expire: exit 0" "$?" 0
+is "expire: the earlier days' crashes are gone" "$(dbq "SELECT count(*) FROM crashes WHERE date_processed < '2026-11-16'")" 0
+is "expire: the later days' crashes stay" "$(dbq 'SELECT count(*) FROM crashes')" "$kept"
+is "expire: their modules and add-ons go too" \
+	"$(dbq "SELECT (SELECT count(*) FROM crash_modules WHERE date_processed < '2026-11-16') + (SELECT count(*) FROM crash_addons WHERE date_processed < '2026-11-16')")" 0
+ok "expire: the modules of the crashes kept stay" test "$(dbq 'SELECT count(DISTINCT crash_id) FROM crash_modules')" = "$kept"
+is "expire: the aggregates stay" "$(dbq 'SELECT count(*), sum(count) FROM daily_aggregates')" "$aggs"
+crash-aggregate --db "$DB" expire --keep-days 0 2>/dev/null
+is "expire: --keep-days 0 is bad usage" "$?" 2
+crash-aggregate --db "$DB" expire --before 2026-11-32 2>/dev/null
+is "expire: a bad date is bad usage" "$?" 2

@@ -85,6 +85,7 @@ bench: all
 	bench/process
 	bench/aggregate
 	bench/extract
+	bench/load
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

@@ -221,6 +221,7 @@ static json_t *walk_one(struct pctx *c, const char *name, const char *path, cons
 {
 	struct walk_request req = {
 		c->p->stackwalk, path, c->p->symbols, c->p->symbol_cache, c->p->limits,
+		c->p->walker_args,
 	};
 	struct walk_result r;
 	walk_isolated(&req, &r);

@@ -17,6 +17,7 @@ struct processor {
 	const char *const *symbols;	/* symbol directories, NULL-terminated */
 	const char *symbol_cache;	/* may be NULL */
 	struct walk_limits limits;
+	const char *const *walker_args;	/* more crash-stackwalk options, or NULL */
 	const struct siglists *sl;
 };
 

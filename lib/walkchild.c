@@ -39,7 +39,10 @@ static char **walker_argv(const struct walk_request *req)
 	size_t n = 0;
 	while (req->symbols && req->symbols[n])
 		n++;
-	char **argv = xcalloc(2 * n + 8, sizeof *argv);
+	size_t nextra = 0;
+	while (req->extra_args && req->extra_args[nextra])
+		nextra++;
+	char **argv = xcalloc(2 * n + nextra + 8, sizeof *argv);
 	size_t a = 0;
 	argv[a++] = (char *)req->stackwalk;
 	argv[a++] = "--format=json";
@@ -52,6 +55,8 @@ static char **walker_argv(const struct walk_request *req)
 		argv[a++] = "--symbol-cache";
 		argv[a++] = (char *)req->symbol_cache;
 	}
+	for (size_t i = 0; i < nextra; i++)
+		argv[a++] = (char *)req->extra_args[i];
 	argv[a++] = (char *)req->dump;
 	return argv;
 }

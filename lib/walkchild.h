@@ -21,6 +21,7 @@ struct walk_request {
 	const char *const *symbols;	/* symbol directories, NULL-terminated */
 	const char *symbol_cache;	/* may be NULL */
 	struct walk_limits limits;
+	const char *const *extra_args;	/* more options (symbol servers), NULL-terminated, or NULL */
 };
 
 struct walk_result {

@@ -13,6 +13,7 @@
 #include "queue.h"
 #include "siglists.h"
 #include "store.h"
+#include "symfetch.h"
 #include "util.h"
 
 #include <errno.h>
@@ -45,6 +46,7 @@ static const struct conf_option options[] = {
 	{ "queue", CONF_STR, NULL, "DB", "claim crash IDs from this database's queue instead of stdin" },
 	{ "drain", CONF_BOOL, "no", NULL, "with --queue: exit once the queue is empty" },
 	{ "claim-timeout", CONF_INT, "600", "SECONDS", "with --queue: hand a claim to another worker after this long" },
+	SYMFETCH_OPTIONS,
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -57,6 +59,7 @@ static struct {
 	struct conf *conf;
 	struct processor proc;
 	const char **symbols;
+	char **walker_args;
 	pthread_mutex_t in_lock, out_lock;
 	long failed;
 	struct progress progress;
@@ -497,6 +500,10 @@ static void setup_processor(void)
 		die(1, "%s: %s", g.proc.stackwalk, strerror(errno));
 	g.proc.symbols = g.symbols;
 	g.proc.symbol_cache = conf_str(g.conf, "symbol-cache");
+	struct symfetch sf;
+	symfetch_from_conf(g.conf, &sf);	/* checks the values; the walker fetches */
+	g.walker_args = symfetch_walker_args(g.conf);
+	g.proc.walker_args = (const char *const *)g.walker_args;
 	g.proc.limits = (struct walk_limits){
 		.cpu_seconds = (int)conf_int(g.conf, "walk-cpu"),
 		.memory_bytes = conf_int(g.conf, "walk-memory"),
@@ -548,6 +555,7 @@ int main(int argc, char **argv)
 	free(workers);
 	free(threads);
 	free(g.symbols);
+	symfetch_args_free(g.walker_args);
 	conf_free(g.conf);
 	if (g.failed)
 		log_err("%ld crashes not processed", g.failed);

@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "output.h"
 #include "procstate.h"
+#include "symfetch.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -15,11 +16,12 @@ static const struct conf_option options[] = {
 	{ "symbols", CONF_LIST, NULL, "DIR", "symbol store (repeatable)" },
 	{ "symbol-cache", CONF_STR, NULL, "DIR", "where compiled symbol indexes go (default: beside each .sym)" },
 	{ "pretty", CONF_BOOL, "no", NULL, "indent JSON" },
+	SYMFETCH_OPTIONS,
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const char usage[] = "[--format json|text|pipe] [--pretty] [--symbols DIR]... "
-    "[--symbol-cache DIR] DUMP [SYMDIR...]";
+    "[--symbol-cache DIR] [--symbols-url URL]... DUMP [SYMDIR...]";
 
 int main(int argc, char **argv)
 {
@@ -31,7 +33,7 @@ int main(int argc, char **argv)
 		die(2, "usage: %s %s", progname, usage);
 	const char **flags;
 	int nflags = conf_list(c, "symbols", &flags);
-	const char **roots = xcalloc(nflags + nargs, sizeof *roots);
+	const char **roots = xcalloc(nflags + nargs + 1, sizeof *roots);
 	int nroots = 0;
 	for (int i = 0; i < nflags; i++)
 		roots[nroots++] = flags[i];
@@ -40,12 +42,18 @@ int main(int argc, char **argv)
 	const char *format = conf_str(c, "format");
 	if (strcmp(format, "pipe") && strcmp(format, "json") && strcmp(format, "text"))
 		die(2, "--format %s: expected json, text or pipe", format);
+	struct symfetch sf;
+	symfetch_from_conf(c, &sf);
 
 	struct minidump *md = minidump_open(args[0]);
 	if (md->status == MD_ERR_OPEN || md->status == MD_ERR_HEADER) {
 		log_err("%s", md->status == MD_ERR_OPEN ? md->error : md->error[0] ? md->error : args[0]);
 		minidump_free(md);
 		return 1;
+	}
+	if (sf.nurls) {
+		symfetch_modules(&sf, md, roots, nroots);
+		roots[nroots++] = sf.cache;	/* fetched symbols, after the local stores */
 	}
 	struct procstate ps;
 	procstate_build(&ps, md, roots, nroots, conf_str(c, "symbol-cache"));

@@ -3,15 +3,6 @@
 # bug associations from a Bugzilla REST API (pages, sync, retries, a
 # server that fails or is down), builds from JSON and CSV feeds. Sourced
 # after tap.sh, in $T_TMP.
-start_http() {	# start_http DIR [FAILS]: sets HTTP_URL
-	T_SEQ=$((${T_SEQ:-0} + 1))
-	"$ROOT/t/lib/fake-http" "$1" "$T_TMP/http.port.$T_SEQ" "${2:-0}" &
-	HTTP_PID=$!
-	T_PIDS="$T_PIDS $HTTP_PID"
-	wait_for_file "$T_TMP/http.port.$T_SEQ" || return 1
-	HTTP_URL=http://127.0.0.1:$(cat "$T_TMP/http.port.$T_SEQ")
-}
-stop_http() { kill "$HTTP_PID" 2>/dev/null; wait "$HTTP_PID" 2>/dev/null; }
 
 mkdir bz
 # 500 bugs on the first page (so a second is asked for), then two more.

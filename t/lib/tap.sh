@@ -158,6 +158,19 @@ stop_s3() {
 	wait "$S3_PID" 2>/dev/null
 }
 
+# start_http DIR [FAILS]: t/lib/fake-http serving DIR on a free loopback
+# port (its FAKE_HTTP_* variables from the environment); sets HTTP_URL
+# and HTTP_PID.
+start_http() {
+	T_SEQ=$((${T_SEQ:-0} + 1))
+	"$ROOT/t/lib/fake-http" "$1" "$T_TMP/http.port.$T_SEQ" "${2:-0}" &
+	HTTP_PID=$!
+	T_PIDS="$T_PIDS $HTTP_PID"
+	wait_for_file "$T_TMP/http.port.$T_SEQ" || return 1
+	HTTP_URL=http://127.0.0.1:$(cat "$T_TMP/http.port.$T_SEQ")
+}
+stop_http() { kill "$HTTP_PID" 2>/dev/null; wait "$HTTP_PID" 2>/dev/null; }
+
 # start_pg: a throwaway PostgreSQL cluster listening on a Unix socket only;
 # sets PG_URL. stop_pg and start_pg_again stop and restart the same
 # cluster. Returns 1 when PostgreSQL's server binaries are not installed.

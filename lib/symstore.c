@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zip.h>
 
 /* A single path component: no separators, not "." or "..", printable. */
 static bool safe_component(const char *s)
@@ -64,7 +65,7 @@ int symstore_add(const char *store, const char *text, size_t len, char **dest, c
 		char *path = symstore_path(store, sf->name, sf->id);
 		char *dir = xstrdup(path);
 		*strrchr(dir, '/') = 0;
-		if (mkdir_p(dir, 0755) != 0 || atomic_write(path, text, len) != 0) {
+		if (mkdir_p_durable(dir, 0755) != 0 || atomic_write(path, text, len) != 0) {
 			*err = xasprintf("%s: %s", path, strerror(errno));
 			rc = -1;
 			free(path);
@@ -82,4 +83,89 @@ int symstore_add(const char *store, const char *text, size_t len, char **dest, c
 		symfile_free(indexed);
 	}
 	return rc;
+}
+
+static void add_text(const char *store, const char *entry, const char *text, size_t len,
+    symstore_report_fn report, void *ctx)
+{
+	char *dest = NULL, *err = NULL;
+	if (symstore_add(store, text, len, &dest, &err) == 0)
+		report(ctx, entry, dest, NULL);
+	else
+		report(ctx, entry, NULL, err);
+	free(dest);
+	free(err);
+}
+
+/* A name inside an archive that tries to leave it. */
+static bool escapes(const char *name)
+{
+	if (name[0] == '/' || name[0] == '\\' || strstr(name, ":"))
+		return true;
+	for (const char *p = name; *p; ) {
+		size_t n = strcspn(p, "/\\");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n + (p[n] != 0);
+	}
+	return false;
+}
+
+static void add_zip(const char *store, const char *file, long long max,
+    symstore_report_fn report, void *ctx)
+{
+	int code;
+	zip_t *z = zip_open(file, ZIP_RDONLY | ZIP_CHECKCONS, &code);
+	if (!z) {
+		zip_error_t e;
+		zip_error_init_with_code(&e, code);
+		report(ctx, NULL, NULL, zip_error_strerror(&e));
+		zip_error_fini(&e);
+		return;
+	}
+	zip_int64_t n = zip_get_num_entries(z, 0);
+	for (zip_int64_t i = 0; i < n; i++) {
+		zip_stat_t st;
+		if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME))
+			continue;
+		size_t nl = strlen(st.name);
+		if (nl < 4 || strcmp(st.name + nl - 4, ".sym") != 0)
+			continue;	/* directories, README files, ... */
+		if (escapes(st.name)) {
+			report(ctx, st.name, NULL, "path leaves the archive (traversal attempt)");
+			continue;
+		}
+		if (!(st.valid & ZIP_STAT_SIZE) || (long long)st.size > max) {
+			report(ctx, st.name, NULL, "larger than the size limit");
+			continue;
+		}
+		zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
+		char *text = xmalloc(st.size + 1);
+		zip_int64_t got = f ? zip_fread(f, text, st.size) : -1;
+		if (f)
+			zip_fclose(f);
+		if (got != (zip_int64_t)st.size)
+			report(ctx, st.name, NULL, f ? "corrupt entry (read failed or short)" : zip_strerror(z));
+		else
+			add_text(store, st.name, text, st.size, report, ctx);
+		free(text);
+	}
+	zip_discard(z);
+}
+
+void symstore_add_file(const char *store, const char *file, long long max,
+    symstore_report_fn report, void *ctx)
+{
+	if (file_has_magic(file, "PK\x03\x04", 4)) {
+		add_zip(store, file, max, report, ctx);
+		return;
+	}
+	size_t len;
+	char *text = read_file(file, (size_t)max, &len);
+	if (!text) {
+		report(ctx, NULL, NULL, errno == EFBIG ? "larger than the size limit" : strerror(errno));
+		return;
+	}
+	add_text(store, NULL, text, len, report, ctx);
+	free(text);
 }

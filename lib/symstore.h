@@ -15,6 +15,17 @@
  */
 int symstore_add(const char *store, const char *text, size_t len, char **dest, char **err);
 
+/* Called for each file added (dest) or rejected (why); entry is its name in an archive, or NULL. */
+typedef void (*symstore_report_fn)(void *ctx, const char *entry, const char *dest, const char *why);
+
+/*
+ * Adds a .sym file, or every .sym in a zip archive of a symbol store tree
+ * (entries that would leave the archive are refused), none larger than
+ * max bytes; report hears about each.
+ */
+void symstore_add_file(const char *store, const char *file, long long max,
+    symstore_report_fn report, void *ctx);
+
 /* The path of a module's .sym in the store (caller frees). */
 char *symstore_path(const char *store, const char *debug_file, const char *debug_id);
 

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zip.h>
 
 static const struct conf_option options[] = {
 	{ "store", CONF_STR, "symbols", "DIR", "the symbol store" },
@@ -59,86 +58,15 @@ static void report(const char *file, const char *entry, const char *dest, const 
 	}
 }
 
-static void add_text(const char *store, const char *file, const char *entry, const char *text, size_t len)
+/* Reports each file or archive entry as added or rejected. */
+static void on_added(void *ctx, const char *entry, const char *dest, const char *why)
 {
-	char *dest = NULL, *err = NULL;
-	if (symstore_add(store, text, len, &dest, &err) == 0)
-		report(file, entry, dest, NULL);
-	else
-		report(file, entry, NULL, err);
-	free(dest);
-	free(err);
-}
-
-/* A name inside an archive that tries to leave it. */
-static bool escapes(const char *name)
-{
-	if (name[0] == '/' || name[0] == '\\' || strstr(name, ":"))
-		return true;
-	for (const char *p = name; *p; ) {
-		size_t n = strcspn(p, "/\\");
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return true;
-		p += n + (p[n] != 0);
-	}
-	return false;
-}
-
-static void add_zip(const char *store, const char *file, long long max)
-{
-	int code;
-	zip_t *z = zip_open(file, ZIP_RDONLY | ZIP_CHECKCONS, &code);
-	if (!z) {
-		zip_error_t e;
-		zip_error_init_with_code(&e, code);
-		report(file, NULL, NULL, zip_error_strerror(&e));
-		zip_error_fini(&e);
-		return;
-	}
-	zip_int64_t n = zip_get_num_entries(z, 0);
-	for (zip_int64_t i = 0; i < n; i++) {
-		zip_stat_t st;
-		if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME))
-			continue;
-		size_t nl = strlen(st.name);
-		if (nl < 4 || strcmp(st.name + nl - 4, ".sym") != 0)
-			continue;	/* directories, README files, ... */
-		if (escapes(st.name)) {
-			report(file, st.name, NULL, "path leaves the archive (traversal attempt)");
-			continue;
-		}
-		if (!(st.valid & ZIP_STAT_SIZE) || (long long)st.size > max) {
-			report(file, st.name, NULL, "larger than --max-file");
-			continue;
-		}
-		zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
-		char *text = xmalloc(st.size + 1);
-		zip_int64_t got = f ? zip_fread(f, text, st.size) : -1;
-		if (f)
-			zip_fclose(f);
-		if (got != (zip_int64_t)st.size)
-			report(file, st.name, NULL, f ? "corrupt entry (read failed or short)" : zip_strerror(z));
-		else
-			add_text(store, file, st.name, text, st.size);
-		free(text);
-	}
-	zip_discard(z);
+	report(ctx, entry, dest, why);
 }
 
 static void add_file(const char *store, const char *file, long long max)
 {
-	if (file_has_magic(file, "PK\x03\x04", 4)) {
-		add_zip(store, file, max);
-		return;
-	}
-	size_t len;
-	char *text = read_file(file, (size_t)max, &len);
-	if (!text) {
-		report(file, NULL, NULL, errno == EFBIG ? "larger than --max-file" : strerror(errno));
-		return;
-	}
-	add_text(store, file, NULL, text, len);
-	free(text);
+	symstore_add_file(store, file, max, on_added, (void *)file);
 }
 
 int main(int argc, char **argv)

@@ -31,31 +31,35 @@ int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+char *temp_name(const char *name)
+{
+	static unsigned long counter;
+	return xasprintf(".%s.tmp%ld.%lu", name, (long)getpid(),
+	    __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+}
+
 /* Writes name in dirfd through a temporary name; durable: fsynced too. */
 static int replace_at(int dirfd, const char *name, const void *data, size_t len, bool durable)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, ".%s.tmp%ld", name, (long)getpid()) >= (int)sizeof tmp) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
+	char *tmp = temp_name(name);
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	if (fd < 0) {
+		free(tmp);
 		return -1;
+	}
+	int rc = 0;
 	if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
-		int saved = errno;
+		rc = -1;
 		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		errno = saved;
-		return -1;
+	} else if (close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		rc = -1;
 	}
-	if (close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
-		int saved = errno;
+	int saved = errno;
+	if (rc < 0)
 		unlinkat(dirfd, tmp, 0);
-		errno = saved;
-		return -1;
-	}
-	return durable ? fsync(dirfd) : 0;
+	free(tmp);
+	errno = saved;
+	return rc == 0 && durable ? fsync(dirfd) : rc;
 }
 
 int atomic_write_at(int dirfd, const char *name, const void *data, size_t len)

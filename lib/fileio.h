@@ -12,6 +12,11 @@
 /* Writes data to path atomically (temp file, fsync, rename, fsync dir). */
 int atomic_write(const char *path, const void *data, size_t len);
 /* Same, relative to an open directory. */
+/*
+ * A temporary name for writing name in its directory: a dot name (listings
+ * skip it), unique across processes and threads (caller frees).
+ */
+char *temp_name(const char *name);
 /* The same without fsync: whole when read, durable only after a syncfs(2). */
 int atomic_write_lazy(const char *path, const void *data, size_t len);
 int atomic_write_at(int dirfd, const char *name, const void *data, size_t len);

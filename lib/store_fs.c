@@ -107,7 +107,9 @@ static int fs_put_file(void *impl, const char *key, const char *src)
 		return -1;
 	/* A dot name: listings skip it, and it never looks like a key. */
 	char *slash = strrchr(path, '/');
-	char *tmp = xasprintf("%.*s/.%s.tmp%ld", (int)(slash - path), path, slash + 1, (long)getpid());
+	char *tmpname = temp_name(slash + 1);
+	char *tmp = xasprintf("%.*s/%s", (int)(slash - path), path, tmpname);
+	free(tmpname);
 	int in = open(src, O_RDONLY | O_CLOEXEC);
 	int out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int r = in < 0 || out < 0 ? -1 : 0;

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "fileio.h"
 #include "spool.h"
+#include "symupload.h"
 #include "throttle.h"
 #include "upload.h"
 #include "util.h"
@@ -41,13 +42,17 @@ static const struct conf_option options[] = {
 	{ "timeout", CONF_INT, "30", "SECONDS", "idle time before a connection is dropped" },
 	{ "drain-timeout", CONF_INT, "30", "SECONDS", "wait for uploads in flight on SIGTERM" },
 	{ "port-file", CONF_STR, NULL, "FILE", "write the bound port here once listening" },
+	{ "symbol-store", CONF_STR, NULL, "DIR", "take symbol uploads into this store (POST /symbols/upload)" },
+	{ "symbol-token", CONF_LIST, NULL, "TOKEN", "a bearer token that may upload symbols (repeatable)" },
+	{ "max-symbol-size", CONF_SIZE, "2G", "BYTES", "largest symbol upload" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const char usage[] = "[--listen ADDR:PORT] [--spool DIR] [--max-size BYTES] "
-    "[--throttle FILE] [--reply socorro|hex16]";
+    "[--throttle FILE] [--reply socorro|hex16] [--symbol-store DIR --symbol-token TOKEN...]";
 
 static struct upload_env env;
+static struct symupload_env sym_env;
 
 /*
  * The throttle rules in use, reference-counted: a request holds the rules
@@ -86,6 +91,7 @@ static long long min_free;
 struct request {
 	double start;
 	struct upload *upload;
+	struct symupload *sym;
 	bool is_submit;
 	int status;
 	long long size;
@@ -160,6 +166,44 @@ static enum MHD_Result finish_submit(struct MHD_Connection *conn, struct request
 	return respond(conn, req, reply.status, reply.body, "text/plain");
 }
 
+/* Symbol uploads: Breakpad's symupload, Mozilla's upload (Auth-Token), a zip or a .sym. */
+static enum MHD_Result symbols_reply(struct MHD_Connection *conn, struct request *req,
+    struct symupload_reply *r)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(r->body),
+	    (void *)r->body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result result = MHD_NO;
+	if (resp) {
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+		if (r->auth_challenge)
+			MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+		result = MHD_queue_response(conn, r->status, resp);
+		MHD_destroy_response(resp);
+	}
+	req->status = r->status;
+	symupload_reply_free(r);
+	return result;
+}
+
+static enum MHD_Result begin_symbols(struct MHD_Connection *conn, struct request *req)
+{
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	const char *token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Auth-Token");
+	char *bearer = !auth && token ? xasprintf("Bearer %s", token) : NULL;
+	struct symupload_reply early;
+	req->sym = symupload_begin(&sym_env, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE), bearer ? bearer : auth, content_length(conn), &early);
+	free(bearer);
+	return req->sym ? MHD_YES : symbols_reply(conn, req, &early);
+}
+
+static enum MHD_Result finish_symbols(struct MHD_Connection *conn, struct request *req)
+{
+	struct symupload_reply reply;
+	symupload_finish(req->sym, &reply);
+	return symbols_reply(conn, req, &reply);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
     const char *url, const char *method, const char *version,
     const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -176,6 +220,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 				return respond(conn, req, 405, "Method Not Allowed\n", "text/plain");
 			return begin_submit(conn, req);
 		}
+		if (!strcmp(url, "/symbols/upload") || !strcmp(url, "/upload/")) {
+			if (strcmp(method, "POST") && strcmp(method, "PUT"))
+				return respond(conn, req, 405, "Method Not Allowed\n", "text/plain");
+			return begin_symbols(conn, req);
+		}
 		if (!strcmp(url, "/__heartbeat__"))
 			return heartbeat(conn, req);
 		if (!strcmp(url, "/__lbheartbeat__"))
@@ -185,6 +234,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			    "{\"name\":\"crash-collect\",\"version\":\"" CRASH_VERSION "\"}\n",
 			    "application/json");
 		return respond(conn, req, 404, "Not Found\n", "text/plain");
+	}
+	if (req->sym) {
+		if (*upload_data_size) {
+			req->size += *upload_data_size;
+			int r = symupload_feed(req->sym, upload_data, *upload_data_size);
+			*upload_data_size = 0;
+			return r < 0 ? MHD_NO : MHD_YES;
+		}
+		return finish_symbols(conn, req);
 	}
 	if (!req->upload)	/* answered already; drop any body */
 		return (*upload_data_size = 0, MHD_YES);
@@ -212,7 +270,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
 		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
 		    addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
-	if (req->is_submit || req->status >= 400 || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+	if (req->is_submit || req->sym || req->status >= 400 || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		log_info("%s %d %lldB %.0fms %s%s%s%s", addr,
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? req->status : 0,
 		    req->size, now_ms() - req->start,
@@ -220,6 +278,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		    req->rule[0] ? " rule=" : "", req->rule,
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
 	upload_free(req->upload);
+	symupload_free(req->sym);
 	free(req);
 	*req_cls = NULL;
 }
@@ -356,6 +415,13 @@ static void configure(const struct conf *c)
 	    !strcmp(sync, "each") ? SPOOL_SYNC_EACH : SPOOL_SYNC_BATCH, &err);
 	if (!env.spool)
 		die(1, "%s", err);
+	sym_env.store = conf_str(c, "symbol-store");
+	const char **tokens;
+	sym_env.ntokens = conf_list(c, "symbol-token", &tokens);
+	sym_env.tokens = tokens;
+	sym_env.max_size = conf_int(c, "max-symbol-size");
+	if (sym_env.store && sym_env.ntokens == 0)
+		die(2, "--symbol-store needs at least one --symbol-token");
 	int stale = spool_recover(env.spool);
 	if (stale)
 		log_info("removed %d unfinished uploads from %s/tmp", stale, conf_str(c, "spool"));

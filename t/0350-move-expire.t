@@ -7,7 +7,7 @@ cd "$T_TMP" || exit 1
 
 spec='{"count": 4, "frames": ["a::b", "c::d"], "os": "Linux", "annotations": {"ProductName": "Firefox", "Version": "120.0"}}'
 for day in 2026-01-10 2026-01-11 2026-01-12; do
-	echo "$spec" | crash-synth --out spool --symbols syms --seed "${day#*-*-}" --date "$day" >>synth
+	echo "$spec" | crash-synth --out spool --symbols syms --seed "${day#*-*-}" --date "$day" >>synth 2>/dev/null
 done
 crash-move --spool spool --to store >moved 2>/dev/null
 crash-process --store store --db sqlite:crash.db --symbols syms <moved >processed 2>/dev/null
@@ -39,7 +39,7 @@ is "a crash with a dump already gone is expired too" "$(find store/v1 -type f -n
 is "the last day stays" "$(objects raw_crash)" 4
 
 # --keep-days counts back from today; today is always kept.
-echo "$spec" | crash-synth --out spool2 --symbols syms --seed 9 >today
+echo "$spec" | crash-synth --out spool2 --symbols syms --seed 9 >today 2>/dev/null
 crash-move --spool spool2 --to store >/dev/null 2>&1
 crash-move expire --to store --keep-days 1 2>/dev/null
 is "--keep-days 1 keeps today's crashes only" "$(objects raw_crash)" 4
@@ -50,7 +50,7 @@ is "bad --keep-days: usage error" "$(crash-move expire --to store --keep-days 0 
 # The same on S3.
 if start_s3 "$T_TMP/s3"; then
 	for day in 2026-01-10 2026-01-11; do
-		echo "$spec" | crash-synth --out spool3 --symbols syms --seed 3 --date "$day" >>s3synth
+		echo "$spec" | crash-synth --out spool3 --symbols syms --seed 3 --date "$day" >>s3synth 2>/dev/null
 	done
 	crash-move --spool spool3 --to s3://crashes >/dev/null 2>&1
 	crash-move expire --to s3://crashes --before 2026-01-11 2>/dev/null

@@ -14,7 +14,7 @@ cat >specs <<'SPECS'
 {"count": 35, "frames": ["js::gc::GCRuntime::collect", "js::RunScript"], "os": "Linux", "reason": "SIGSEGV", "annotations": {"ProductName": "Firefox", "Version": "121.0"}}
 {"count": 25, "frames": ["objc_msgSend", "nsAppShell::Run"], "os": "Mac OS X", "cpu": "arm64", "annotations": {"ProductName": "Thunderbird", "Version": "115.5"}}
 SPECS
-crash-synth --out spool --symbols syms --seed 3 <specs >synth
+crash-synth --out spool --symbols syms --seed 3 <specs >synth 2>/dev/null
 n=$(wc -l <synth)
 is "100 crashes in the spool" "$n" 100
 PROC="crash-process --store store --db $DB --symbols syms --symbol-cache symcache"
@@ -92,7 +92,7 @@ is "kept in the queue, given up on" "$(dbq 'SELECT crash_id, attempts FROM crash
 
 # PostgreSQL goes away while the queue is worked: the workers wait for it.
 dbq 'DELETE FROM crash_queue; DELETE FROM crashes' >/dev/null
-crash-synth --out spool2 --symbols syms --seed 4 <specs >synth2
+crash-synth --out spool2 --symbols syms --seed 4 <specs >synth2 2>/dev/null
 crash-move --spool spool2 --to store --queue "$DB" 2>/dev/null
 : >pgdown
 $PROC --queue "$DB" --workers 2 >pgdown 2>pgdown.err &
@@ -110,7 +110,7 @@ is "database restarted: the worker carries on" "$(dbq 'SELECT count(*), count(DI
 like "and said what happened" "$(cat pgdown.err)" "queue: |database write failed"
 
 # The same queue on SQLite.
-crash-synth --out spool3 --symbols syms --seed 5 <specs >/dev/null
+crash-synth --out spool3 --symbols syms --seed 5 <specs >/dev/null 2>&1
 crash-move --spool spool3 --to store --queue sqlite:q.db 2>/dev/null
 for w in 1 2 3; do
 	crash-process --store store --db sqlite:q.db --symbols syms --queue sqlite:q.db --drain >sq.$w 2>sq.err.$w &

@@ -21,7 +21,10 @@ long day_number(const char *date)
 	char *end = date ? strptime(date, "%Y-%m-%d", &tm) : NULL;
 	if (!end || *end)
 		return -1;
-	return (long)(timegm(&tm) / 86400);
+	long day = (long)(timegm(&tm) / 86400);
+	char back[11];
+	day_string(day, back);
+	return strcmp(back, date) == 0 ? day : -1;	/* 2026-02-31 is not a day */
 }
 
 void day_string(long day, char out[11])

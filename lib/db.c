@@ -16,6 +16,10 @@ struct db *db_open(const char *url, char **err)
 {
 	struct db *db;
 	*err = NULL;
+	if (!*url || !strcmp(url, "sqlite:")) {	/* SQLite would make a throwaway database */
+		*err = xstrdup("empty database URL");
+		return NULL;
+	}
 	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
 		db = db_pg_open(url, err);
 	else

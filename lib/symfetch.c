@@ -10,12 +10,12 @@
 #include "symfetch.h"
 #include "fileio.h"
 #include "symbols.h"
+#include "symstore.h"
 #include "util.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,53 +394,12 @@ void symfetch_args_free(char **args)
 	free(args);
 }
 
-/* Eviction: every cached symbol file with its size and last use. */
-static struct cached {
-	char *path;
-	long long size;
-	time_t used;
-} *cached;
-static size_t ncached, capcached;
-static long long cached_total;
-
-static int collect_cached(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static void log_evicted(void *ctx, const char *path, long long bytes, const char *why)
 {
-	if (strstr(path, "/.misses/") || strstr(path, "/.tmp/"))
-		return 0;
-	if (type == FTW_F && strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".sym")) {
-		if (ncached == capcached) {
-			capcached = capcached ? 2 * capcached : 256;
-			cached = xrealloc(cached, capcached * sizeof *cached);
-		}
-		cached[ncached++] = (struct cached){ xstrdup(path), st->st_size, st->st_mtime };
-		cached_total += st->st_size;
-	}
-	return 0;
-}
-
-static int by_use(const void *a, const void *b)
-{
-	const struct cached *x = a, *y = b;
-	return x->used < y->used ? -1 : x->used > y->used;
+	log_info("symbol cache: evicted %s (%lld bytes)", path, bytes);
 }
 
 void symfetch_evict(const char *cache, long long max_bytes)
 {
-	ncached = 0;
-	cached_total = 0;
-	nftw(cache, collect_cached, 16, FTW_PHYS);
-	qsort(cached, ncached, sizeof *cached, by_use);
-	/* Down to 90%, so that eviction does not run again on the next fetch. */
-	for (size_t i = 0; i < ncached && cached_total > max_bytes / 10 * 9; i++) {
-		if (unlink(cached[i].path) == 0) {
-			char *index = xasprintf("%s.idx", cached[i].path);	/* compiled beside it */
-			unlink(index);
-			free(index);
-			cached_total -= cached[i].size;
-			log_info("symbol cache: evicted %s", cached[i].path);
-		}
-	}
-	for (size_t i = 0; i < ncached; i++)
-		free(cached[i].path);
-	ncached = 0;
+	symstore_gc(cache, max_bytes, 0, log_evicted, NULL, NULL, NULL);
 }

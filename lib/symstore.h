@@ -26,6 +26,19 @@ typedef void (*symstore_report_fn)(void *ctx, const char *entry, const char *des
 void symstore_add_file(const char *store, const char *file, long long max,
     symstore_report_fn report, void *ctx);
 
+/* Called for each file gc removes: its path, bytes (with its index) and why ("age", "size"). */
+typedef void (*symstore_gc_fn)(void *ctx, const char *path, long long bytes, const char *why);
+
+/*
+ * Removes the .sym files (with their indexes; in an index cache, lone
+ * indexes) not used for max_age_days (0: any age), then the least
+ * recently used until the store holds max_size bytes (0: any size). Use
+ * is the later of access and modification time. The number of files that
+ * could not be removed, or -1 with errno when the store cannot be read.
+ */
+int symstore_gc(const char *store, long long max_size, long long max_age_days,
+    symstore_gc_fn report, void *ctx, long long *freed, long long *total);
+
 /* The path of a module's .sym in the store (caller frees). */
 char *symstore_path(const char *store, const char *debug_file, const char *debug_id);
 

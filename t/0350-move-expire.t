@@ -45,6 +45,7 @@ crash-move expire --to store --keep-days 1 2>/dev/null
 is "--keep-days 1 keeps today's crashes only" "$(objects raw_crash)" 4
 is "and they are today's" "$(find store/v1/raw_crash -type f | xargs -n1 basename | sort)" "$(jq -r .crash_id today | sort)"
 is "bad date: usage error" "$(crash-move expire --to store --before 2026-13-01 2>/dev/null; echo $?)" 2
+is "a day that does not exist: usage error" "$(crash-move expire --to store --before 2026-02-31 2>/dev/null; echo $?)" 2
 is "bad --keep-days: usage error" "$(crash-move expire --to store --keep-days 0 2>/dev/null; echo $?)" 2
 
 # The same on S3.

@@ -121,5 +121,14 @@ is "SQLite queue: three workers exit 0" "$s1 $s2 $s3" "0 0 0"
 is "SQLite queue: every crash once" "$(cat sq.1 sq.2 sq.3 | jq -r 'select(.status == "ok") | .crash_id' | sort | uniq | wc -l) $(cat sq.1 sq.2 sq.3 | wc -l)" "$n $n"
 is "SQLite queue: one row each" "$(sqlite3 q.db 'SELECT count(*), count(DISTINCT crash_id) FROM crashes; SELECT count(*) FROM crash_queue' | tr '\n' ' ')" "$n|$n 0 "
 
+# A worker looking in the wrong store leaves the crashes queued.
+dbq "INSERT INTO crash_queue (crash_id, queued_at) VALUES ('$id', 1)" >/dev/null
+crash-process --store elsewhere --db "$DB" --symbols syms --queue "$DB" --drain --claim-timeout 1 >wrong 2>/dev/null
+is "a crash not in the store: missing, tried five times" "$(jq -r .status wrong | sort | uniq -c | tr -s ' ')" " 5 missing"
+is "and kept in the queue" "$(dbq "SELECT attempts FROM crash_queue WHERE crash_id = '$id'")" 5
+crash-move --spool spool --to store --queue '' 2>err
+is "an empty queue URL is refused" "$?" 1
+like "saying so" "$(cat err)" "empty database URL"
+
 is "--drain without --queue is bad usage" "$(crash-process --drain </dev/null >/dev/null 2>&1; echo $?)" 2
 done_testing

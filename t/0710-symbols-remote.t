@@ -92,7 +92,7 @@ like "and says why" "$(cat e8)" "onnect"
 wsym=$(find srv -name '*.sym' | grep -v libxul | head -1)
 size=$(( $(stat -c %s "$sym") + $(stat -c %s "$wsym") / 2 ))
 crash-stackwalk --symbols-url "$SRV" --symbols-url-cache c9 "$linux" >/dev/null 2>&1
-touch -d '1 hour ago' "c9/$rel"
+touch -d "1 hour ago" "c9/$rel" "c9/$rel.idx"
 crash-stackwalk --symbols-url "$SRV" --symbols-url-cache c9 --symbols-url-cache-size "$size" "$win" >w9 2>/dev/null
 is "a second module fetched" "$(top w9)" "other::Boom"
 ok "the least recently used went to stay under the cap" test ! -e "c9/$rel"

@@ -80,7 +80,8 @@ static int expire_crash(struct store *s, const char *raw_key)
 	}
 	json_decref(names);
 	free(text);
-	rc |= delete_key(s, key);
+	if (rc == 0)	/* the names find the dumps again next time */
+		rc = delete_key(s, key);
 	free(key);
 	key = xasprintf("v1/processed_crash/%s", id);
 	rc |= delete_key(s, key);

@@ -454,11 +454,17 @@ static bool next_queued(struct worker *w, char id[CRASHID_LEN + 1])
 	return true;
 }
 
-/* A crash that failed stays claimed, to be handed out again when the claim expires. */
+/*
+ * A crash that failed stays claimed, to be handed out again when the
+ * claim expires. So does one missing from the store: crash-move queues a
+ * crash only once it is stored, so a worker that cannot find it is
+ * looking in the wrong store, and the crash must wait for one that can.
+ */
 static void finish_queued(struct worker *w, const char *id, const char *status)
 {
 	char *err = NULL;
-	if (strcmp(status, "failed") != 0 && queue_done(w->qdb, id, w->name, &err) != 0) {
+	bool done = !strcmp(status, "ok") || !strcmp(status, "skipped");
+	if (done && queue_done(w->qdb, id, w->name, &err) != 0) {
 		log_warn("%s: processed, but still in the queue (it will be skipped): %s", id, err);
 		free(err);
 	}

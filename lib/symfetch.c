@@ -117,8 +117,11 @@ static bool needed(const struct symfetch *f, const char *const *roots, int nroot
 	}
 	char *cached = xasprintf("%s/%s", f->cache, rel);
 	bool here = exists(cached);
-	if (here)
-		utimensat(AT_FDCWD, cached, NULL, 0);
+	if (here) {
+		/* The access time only: the compiled index checks the modification time. */
+		struct timespec t[2] = { { 0, UTIME_NOW }, { 0, UTIME_OMIT } };
+		utimensat(AT_FDCWD, cached, t, 0);
+	}
 	free(cached);
 	return !here && !missing(f, rel);
 }
@@ -251,7 +254,9 @@ static int finished(CURLM *m, const struct symfetch *f, struct job *j, CURLcode 
 			return 0;
 		stop(m, j);
 	}
-	remember_miss(f, j->rel, j->failed ? rest_seconds(f) : f->miss_seconds);
+	/* A miss only when every server said no; else (failures, no time left) a rest. */
+	bool all_asked = j->server >= f->nurls;
+	remember_miss(f, j->rel, j->failed || !all_asked ? rest_seconds(f) : f->miss_seconds);
 	return 0;
 }
 

@@ -30,10 +30,13 @@ struct symentry {
 static struct symentry *entries;
 static size_t nentries;
 
+static size_t root_len;
+
 static int collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	size_t n = strlen(path);
-	if (type != FTW_F)
+	/* Below the root, dot names are not symbols: .misses/, .incoming/, temporary files. */
+	if (type != FTW_F || strstr(path + root_len, "/."))
 		return 0;
 	/* A .sym, or an index alone (a --symbol-cache holds only those). */
 	bool sym = n > 4 && !strcmp(path + n - 4, ".sym");
@@ -94,6 +97,7 @@ int symstore_gc(const char *store, long long max_size, long long max_age_days,
 {
 	nentries = 0;
 	entries = NULL;
+	root_len = strlen(store);
 	if (nftw(store, collect, 32, FTW_PHYS) != 0)
 		return -1;
 	qsort(entries, nentries, sizeof *entries, by_use);

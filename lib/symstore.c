@@ -67,7 +67,7 @@ int symstore_add(const char *store, const char *text, size_t len, char **dest, c
 		*strrchr(dir, '/') = 0;
 		if (mkdir_p_durable(dir, 0755) != 0 || atomic_write(path, text, len) != 0) {
 			*err = xasprintf("%s: %s", path, strerror(errno));
-			rc = -1;
+			rc = -2;
 			free(path);
 		} else {
 			*dest = path;
@@ -89,10 +89,8 @@ static void add_text(const char *store, const char *entry, const char *text, siz
     symstore_report_fn report, void *ctx)
 {
 	char *dest = NULL, *err = NULL;
-	if (symstore_add(store, text, len, &dest, &err) == 0)
-		report(ctx, entry, dest, NULL);
-	else
-		report(ctx, entry, NULL, err);
+	int rc = symstore_add(store, text, len, &dest, &err);
+	report(ctx, entry, rc == 0 ? dest : NULL, err, rc == -2);
 	free(dest);
 	free(err);
 }
@@ -119,7 +117,7 @@ static void add_zip(const char *store, const char *file, long long max,
 	if (!z) {
 		zip_error_t e;
 		zip_error_init_with_code(&e, code);
-		report(ctx, NULL, NULL, zip_error_strerror(&e));
+		report(ctx, NULL, NULL, zip_error_strerror(&e), false);
 		zip_error_fini(&e);
 		return;
 	}
@@ -132,11 +130,11 @@ static void add_zip(const char *store, const char *file, long long max,
 		if (nl < 4 || strcmp(st.name + nl - 4, ".sym") != 0)
 			continue;	/* directories, README files, ... */
 		if (escapes(st.name)) {
-			report(ctx, st.name, NULL, "path leaves the archive (traversal attempt)");
+			report(ctx, st.name, NULL, "path leaves the archive (traversal attempt)", false);
 			continue;
 		}
 		if (!(st.valid & ZIP_STAT_SIZE) || (long long)st.size > max) {
-			report(ctx, st.name, NULL, "larger than the size limit");
+			report(ctx, st.name, NULL, "larger than the size limit", false);
 			continue;
 		}
 		zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
@@ -145,7 +143,8 @@ static void add_zip(const char *store, const char *file, long long max,
 		if (f)
 			zip_fclose(f);
 		if (got != (zip_int64_t)st.size)
-			report(ctx, st.name, NULL, f ? "corrupt entry (read failed or short)" : zip_strerror(z));
+			report(ctx, st.name, NULL, f ? "corrupt entry (read failed or short)" : zip_strerror(z),
+			    false);
 		else
 			add_text(store, st.name, text, st.size, report, ctx);
 		free(text);
@@ -163,7 +162,8 @@ void symstore_add_file(const char *store, const char *file, long long max,
 	size_t len;
 	char *text = read_file(file, (size_t)max, &len);
 	if (!text) {
-		report(ctx, NULL, NULL, errno == EFBIG ? "larger than the size limit" : strerror(errno));
+		report(ctx, NULL, NULL, errno == EFBIG ? "larger than the size limit" : strerror(errno),
+		    errno != EFBIG);
 		return;
 	}
 	add_text(store, NULL, text, len, report, ctx);

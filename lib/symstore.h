@@ -6,17 +6,24 @@
 #ifndef CRASH_SYMSTORE_H
 #define CRASH_SYMSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
  * Checks one .sym (its text, len bytes) and adds it to the store under
  * the place its MODULE line names, atomically, with its compiled index.
- * 0 and the stored path in *dest (caller frees), or -1 and why in *err.
+ * 0 and the stored path in *dest (caller frees), or -1 (a bad file) or -2
+ * (it could not be written) and why in *err.
  */
 int symstore_add(const char *store, const char *text, size_t len, char **dest, char **err);
 
-/* Called for each file added (dest) or rejected (why); entry is its name in an archive, or NULL. */
-typedef void (*symstore_report_fn)(void *ctx, const char *entry, const char *dest, const char *why);
+/*
+ * Called for each file added (dest) or not (why); entry is its name in an
+ * archive, or NULL; io_error: it could not be written (worth a retry), as
+ * opposed to a file that is wrong.
+ */
+typedef void (*symstore_report_fn)(void *ctx, const char *entry, const char *dest, const char *why,
+    bool io_error);
 
 /*
  * Adds a .sym file, or every .sym in a zip archive of a symbol store tree

@@ -223,11 +223,13 @@ static bool module_matches(const struct symupload *u, char *why, size_t size)
 
 struct outcome {
 	json_t *added, *rejected;
+	bool io_error;
 };
 
-static void on_added(void *ctx, const char *entry, const char *dest, const char *why)
+static void on_added(void *ctx, const char *entry, const char *dest, const char *why, bool io_error)
 {
 	struct outcome *o = ctx;
+	o->io_error |= io_error;
 	if (dest) {
 		json_array_append_new(o->added, json_string(dest));
 	} else {
@@ -266,11 +268,13 @@ void symupload_finish(struct symupload *u, struct symupload_reply *reply)
 		set_reply(reply, 400, why);
 		return;
 	}
-	struct outcome o = { json_array(), json_array() };
+	struct outcome o = { json_array(), json_array(), false };
 	symstore_add_file(u->env->store, u->path, u->env->max_size, on_added, &o);
 	size_t added = json_array_size(o.added), rejected = json_array_size(o.rejected);
 	/* An archive with some good files: they are in; the answer lists the rest. */
 	reply->status = added && (!rejected || file_has_magic(u->path, "PK\x03\x04", 4)) ? 200 : 400;
+	if (o.io_error)
+		reply->status = 503;	/* not the file's fault: the client tries again later */
 	if (!added && !rejected)
 		json_array_append_new(o.rejected, json_pack("{s:s}", "reason", "no .sym in the archive"));
 	json_t *body = json_pack("{s:o, s:o}", "added", o.added, "rejected", o.rejected);

@@ -32,9 +32,13 @@ ok "the file is in the cache, in the symbol store layout" cmp -s "cache/$rel" "$
 is "the server was asked for every module of the dump" "$(sort -u requests | wc -l)" \
 	"$(jq '[.modules[] | select(.debug_id != null and .debug_id != "")] | length' w1)"
 : >requests
+before=$(stat -c %Y "cache/$rel.idx")
+touch -d '1 hour ago' "cache/$rel.idx"
+idx_mtime=$(stat -c %Y "cache/$rel.idx")
 crash-stackwalk --symbols-url "$SRV" --symbols-url-cache cache "$linux" >w2 2>/dev/null
 is "the second crash uses the cache" "$(top w2)" "remote::Crash"
 is "and asks nothing: cached files and remembered misses" "$(wc -l <requests)" 0
+is "its compiled index is used, not rebuilt" "$(stat -c %Y "cache/$rel.idx")" "$idx_mtime"
 crash-stackwalk --symbols-url "$SRV" --symbols-url-cache cache --symbols-url-miss 0 "$linux" >/dev/null 2>&1
 is "with misses not remembered the missing modules are asked for again" "$(sort -u requests | wc -l)" \
 	"$(( $(jq '[.modules[] | select(.debug_id != null and .debug_id != "")] | length' w1) - 1 ))"
@@ -97,6 +101,7 @@ crash-stackwalk --symbols-url "$SRV" --symbols-url-cache c9 --symbols-url-cache-
 is "a second module fetched" "$(top w9)" "other::Boom"
 ok "the least recently used went to stay under the cap" test ! -e "c9/$rel"
 ok "the one just fetched stayed" test -e "c9/${wsym#srv/}"
+ok "the miss markers are not symbols to evict" test -n "$(find c9/.misses -type f | head -1)"
 
 # crash-process hands the servers to the walker.
 crash-move --spool spool --to store >moved 2>/dev/null

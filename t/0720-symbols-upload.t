@@ -22,6 +22,7 @@ post() { curl -s -o body -w '%{http_code}' "$@"; }
 
 is "no token: 401" "$(post -F "symbol_file=@$sym" "$U")" 401
 like "with a Bearer challenge" "$(curl -s -D - -o /dev/null -F "symbol_file=@$sym" "$U")" "WWW-Authenticate: Bearer"
+like "and the server's name" "$(curl -s -D - -o /dev/null -F "symbol_file=@$sym" "$U")" "Server: crash-collect/"
 is "a wrong token: 401" "$(post -H 'Authorization: Bearer s3cre' -F "symbol_file=@$sym" "$U")" 401
 ok "nothing stored without a token" test ! -e "store/$rel"
 
@@ -83,6 +84,12 @@ wait $pids	# not the collector
 is "concurrent uploads of one file: all 200" "$(cat s.* | sort -u)" 200
 ok "the stored file is whole" cmp -s "store/$rel" "$sym"
 is "no temporary files left" "$(find store -name '.*tmp*' -o -path '*/.incoming/*' -type f | wc -l)" 0
+
+# A store that cannot be written: 503, for the client to try again.
+mkdir -p store/ro.so && printf 'x' >store/ro.so/0123ABCD
+printf 'MODULE Linux x86_64 0123ABCD ro.so\nPUBLIC 10 0 f\n' >ro.sym
+is "the store cannot take the file (a file where its directory goes): 503" \
+	"$(post -H 'Authorization: Bearer s3cret' -F "symbol_file=@ro.sym" "$U")" 503
 
 # Crash uploads on the same daemon are untouched.
 make_crash c1

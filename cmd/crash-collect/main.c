@@ -175,6 +175,7 @@ static enum MHD_Result symbols_reply(struct MHD_Connection *conn, struct request
 	enum MHD_Result result = MHD_NO;
 	if (resp) {
 		MHD_add_response_header(resp, "Content-Type", "application/json");
+		MHD_add_response_header(resp, "Server", "crash-collect/" CRASH_VERSION);
 		if (r->auth_challenge)
 			MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
 		result = MHD_queue_response(conn, r->status, resp);

@@ -59,7 +59,7 @@ static void report(const char *file, const char *entry, const char *dest, const 
 }
 
 /* Reports each file or archive entry as added or rejected. */
-static void on_added(void *ctx, const char *entry, const char *dest, const char *why)
+static void on_added(void *ctx, const char *entry, const char *dest, const char *why, bool io_error)
 {
 	report(ctx, entry, dest, why);
 }

@@ -156,15 +156,21 @@ static int apply(struct db *db, const struct migration *m, char **err)
 int db_migrate(struct db *db, char **err)
 {
 	const size_t n = sizeof migrations / sizeof migrations[0];
-	if (db->ops->exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-	    err) != 0)
-		return -1;
 	if (db_schema_version(db) >= migrations[n - 1].version)
-		return 0;
-	/* Take the write lock first, so that two processes never both migrate. */
+		return 0;	/* the usual case: nothing to do, no lock taken */
+	/*
+	 * Take the write lock first, so that two processes never both migrate,
+	 * nor both create schema_version (PostgreSQL's CREATE TABLE IF NOT
+	 * EXISTS is not safe against itself).
+	 */
 	if (db->ops->exec(db, db->kind == DB_SQLITE ? "BEGIN IMMEDIATE"
 	    : "BEGIN; SELECT pg_advisory_xact_lock(5272741)", err) != 0)
 		return -1;
+	if (db->ops->exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+	    err) != 0) {
+		db_rollback(db);
+		return -1;
+	}
 	int current = db_schema_version(db);
 	for (size_t i = 0; i < n; i++) {
 		if (migrations[i].version <= current)

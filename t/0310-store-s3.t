@@ -21,9 +21,11 @@ ok "the raw crash is in the bucket under the prefix" test -f "s3data/crashes/pro
 want=$(jq -r '.metadata.dump_checksums.upload_file_minidump' "s3data/crashes/prod/v1/raw_crash/$date/${id}._S3rver_object")
 is "the dump's checksum matches" "$(sha256sum "s3data/crashes/prod/v1/dump/${id}._S3rver_object" | cut -d' ' -f1)" "$want"
 
-# (Listings come in pages of up to 1000 keys, and CRASH_S3_MAX_KEYS makes
-# them smaller; s3rver answers every truncated ListObjectsV2 page with an
-# InternalError, so paging is not tested here.)
+# Listings come in pages of up to 1000 keys; CRASH_S3_MAX_KEYS makes them
+# smaller, so that paging is exercised.
+CRASH_S3_MAX_KEYS=2 crash-move copy --from s3://crashes/prod --to paged 2>/dev/null
+is "a listing in pages of two keys finds every object" "$(find paged/v1 -type f | wc -l)" \
+	"$(find s3data/crashes/prod/v1 -name '*._S3rver_object' | wc -l)"
 
 # Settings from crash.conf instead of the environment.
 printf '[crash-move]\ns3-endpoint = %s\ns3-access-key = S3RVER\ns3-secret-key = S3RVER\n' "$AWS_ENDPOINT_URL" >crash.conf

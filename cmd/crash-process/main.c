@@ -161,6 +161,26 @@ static bool retry_wait(double start, int *attempt)
 	return true;
 }
 
+/*
+ * Reads an object, retrying a store that fails (not one that says the
+ * object is not there) for retry-for seconds; NULL with errno.
+ */
+static char *get_object(struct worker *w, const char *id, const char *key, size_t max, size_t *len)
+{
+	double start = now_ms();
+	int attempt = 0;
+	char *data;
+	while (!(data = store_get(w->store, key, max, len)) && errno != ENOENT && errno != EFBIG) {
+		int e = errno;
+		log_warn("%s: store read of %s failed: %s", id, key, strerror(e));
+		if (!retry_wait(start, &attempt)) {
+			errno = e;
+			break;
+		}
+	}
+	return data;
+}
+
 static int put_processed(struct worker *w, const char *id, json_t *processed)
 {
 	char *key = xasprintf("v1/processed_crash/%s", id);
@@ -242,8 +262,12 @@ static int fetch_dumps(struct worker *w, const char *id, struct dumps *d)
 {
 	char *key = xasprintf("v1/dump_names/%s", id);
 	size_t len;
-	char *text = store_get(w->store, key, 1 << 20, &len);
+	char *text = get_object(w, id, key, 1 << 20, &len);
 	free(key);
+	if (!text && errno != ENOENT) {	/* unreadable is not "no dumps" */
+		log_err("%s: dump names: %s", id, strerror(errno));
+		return -1;
+	}
 	json_t *names = text ? json_loadb(text, len, 0, NULL) : json_array();
 	free(text);
 	if (!json_is_array(names)) {
@@ -260,7 +284,7 @@ static int fetch_dumps(struct worker *w, const char *id, struct dumps *d)
 		if (!name || strchr(name, '/'))
 			continue;
 		char *dkey = store_dump_key(name, id);
-		char *data = store_get(w->store, dkey, (size_t)MAX_DUMP, &len);
+		char *data = get_object(w, id, dkey, (size_t)MAX_DUMP, &len);
 		free(dkey);
 		if (!data) {
 			log_err("%s: dump %s: %s", id, name, strerror(errno));
@@ -289,7 +313,7 @@ static json_t *load_raw(struct worker *w, const char *id)
 	crashid_date(id, date);
 	char *key = xasprintf("v1/raw_crash/%s/%s", date, id);
 	size_t len;
-	char *text = store_get(w->store, key, MAX_RAW_CRASH, &len);
+	char *text = get_object(w, id, key, MAX_RAW_CRASH, &len);
 	free(key);
 	if (!text) {
 		int e = errno;

@@ -124,16 +124,18 @@ crash_complete() {
 	fi
 }
 
-# start_s3 DATADIR: an S3-compatible server (s3rver) on a free loopback
-# port, with a bucket "crashes"; sets S3_PID and the AWS_* variables the
-# store reads. Returns 1 when s3rver is not installed (scripts/install-deps).
+# start_s3 DATADIR [PORT]: an S3-compatible server (s3rver) on a free
+# loopback port (or PORT, to restart one on its data), with a bucket
+# "crashes"; sets S3_PID and the AWS_* variables the store reads. Returns 1 when s3rver is not installed (scripts/install-deps).
 start_s3() {
 	s3rver=$ROOT/.deps/node_modules/.bin/s3rver
 	[ -x "$s3rver" ] || return 1
 	mkdir -p "$1"
 	T_SEQ=$((${T_SEQ:-0} + 1))
 	S3_LOG=$T_TMP/s3rver.$T_SEQ.log
-	"$s3rver" -d "$1" -p 0 --address 127.0.0.1 --configure-bucket crashes --silent >"$S3_LOG" 2>&1 &
+	# s3rver's listing tokens use DES, which Node's OpenSSL 3 keeps in its legacy provider.
+	NODE_OPTIONS=--openssl-legacy-provider \
+		"$s3rver" -d "$1" -p "${2:-0}" --address 127.0.0.1 --configure-bucket crashes --silent >"$S3_LOG" 2>&1 &
 	S3_PID=$!
 	T_PIDS="$T_PIDS $S3_PID"
 	i=0

@@ -350,55 +350,6 @@ int symfetch_modules(const struct symfetch *f, const struct minidump *md,
 	return fetched;
 }
 
-void symfetch_from_conf(const struct conf *c, struct symfetch *f)
-{
-	const char **urls;
-	*f = (struct symfetch){ 0 };
-	f->nurls = conf_list(c, "symbols-url", &urls);
-	f->urls = urls;
-	f->cache = conf_str(c, "symbols-url-cache");
-	f->max_bytes = conf_int(c, "symbols-url-cache-size");
-	long long miss = conf_int(c, "symbols-url-miss"), budget = conf_int(c, "symbols-url-budget");
-	long long parallel = conf_int(c, "symbols-url-parallel");
-	if (miss < 0 || miss > 86400 * 365)
-		die(2, "--symbols-url-miss: 0 to a year in seconds");
-	if (budget < 1 || budget > 3600)
-		die(2, "--symbols-url-budget: 1 to 3600 seconds");
-	if (parallel < 1 || parallel > 64)
-		die(2, "--symbols-url-parallel: 1 to 64");
-	f->miss_seconds = (int)miss;
-	f->budget_ms = (int)budget * 1000;
-	f->parallel = (int)parallel;
-}
-
-char **symfetch_walker_args(const struct conf *c)
-{
-	const char **urls;
-	int n = conf_list(c, "symbols-url", &urls);
-	if (n == 0)
-		return NULL;
-	static const char *const keys[] = { "symbols-url-cache", "symbols-url-cache-size",
-		"symbols-url-miss", "symbols-url-budget", "symbols-url-parallel" };
-	size_t nkeys = sizeof keys / sizeof *keys, a = 0;
-	char **args = xcalloc(2 * (n + nkeys) + 1, sizeof *args);
-	for (int i = 0; i < n; i++) {
-		args[a++] = xstrdup("--symbols-url");
-		args[a++] = xstrdup(urls[i]);
-	}
-	for (size_t i = 0; i < nkeys; i++) {
-		args[a++] = xasprintf("--%s", keys[i]);
-		args[a++] = xstrdup(conf_str(c, keys[i]));
-	}
-	return args;
-}
-
-void symfetch_args_free(char **args)
-{
-	for (size_t i = 0; args && args[i]; i++)
-		free(args[i]);
-	free(args);
-}
-
 static void log_evicted(void *ctx, const char *path, long long bytes, const char *why)
 {
 	log_info("symbol cache: evicted %s (%lld bytes)", path, bytes);

@@ -56,6 +56,12 @@ void symfetch_from_conf(const struct conf *c, struct symfetch *f);
  */
 char **symfetch_walker_args(const struct conf *c);
 void symfetch_args_free(char **args);
+/*
+ * What crash-stackwalk does before a walk: `crash-symbols fetch` (beside
+ * this program) with these options, the local stores and the dump. 0, or
+ * -1 (logged) when it failed: the walk goes on without those symbols.
+ */
+int symfetch_run(const struct conf *c, const char *const *roots, int nroots, const char *dump);
 
 /* Removes the least recently used files until the cache is under max_bytes. */
 void symfetch_evict(const char *cache, long long max_bytes);

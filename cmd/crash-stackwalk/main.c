@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (sf.nurls) {
-		symfetch_modules(&sf, md, roots, nroots);
+		symfetch_run(c, roots, nroots, args[0]);
 		roots[nroots++] = sf.cache;	/* fetched symbols, after the local stores */
 	}
 	struct procstate ps;

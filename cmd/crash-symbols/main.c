@@ -10,8 +10,10 @@
 #include "conf.h"
 #include "fileio.h"
 #include "gc.h"
+#include "minidump.h"
 #include "missing.h"
 #include "progress.h"
+#include "symfetch.h"
 #include "symstore.h"
 #include "util.h"
 
@@ -30,12 +32,15 @@ static const struct conf_option options[] = {
 	{ "crash-ids", CONF_BOOL, "no", NULL, "missing: the crashes the store now has symbols for" },
 	{ "max-size", CONF_SIZE, "0", "BYTES", "gc: keep the store within this size (0: any)" },
 	{ "max-age", CONF_INT, "0", "DAYS", "gc: remove what was not used for this long (0: keep)" },
+	{ "symbols", CONF_LIST, NULL, "DIR", "fetch: local stores that need no fetching (repeatable)" },
+	SYMFETCH_OPTIONS,
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const char usage[] = "add [--store DIR] FILE.sym|ARCHIVE.zip...\n"
     "       crash-symbols missing [--db DB] [--days N] [--format FORMAT] [--crash-ids --store DIR]\n"
-    "       crash-symbols gc [--store DIR] [--max-size BYTES] [--max-age DAYS]";
+    "       crash-symbols gc [--store DIR] [--max-size BYTES] [--max-age DAYS]\n"
+    "       crash-symbols fetch --symbols-url URL... [--symbols-url-cache DIR] [--symbols DIR]... DUMP...";
 
 static int failures;
 
@@ -69,6 +74,38 @@ static void add_file(const char *store, const char *file, long long max)
 	symstore_add_file(store, file, max, on_added, (void *)file);
 }
 
+/*
+ * fetch: the symbols of each dump's modules from symbol servers into the
+ * cache (symfetch.h); what crash-stackwalk runs before a walk. One NDJSON
+ * line per dump.
+ */
+static int fetch_main(const struct conf *c, char **dumps, int n)
+{
+	struct symfetch sf;
+	symfetch_from_conf(c, &sf);
+	if (!sf.nurls)
+		die(2, "fetch: give --symbols-url");
+	const char **roots;
+	int nroots = conf_list(c, "symbols", &roots);
+	int status = 0;
+	for (int i = 0; i < n; i++) {
+		struct minidump *md = minidump_open(dumps[i]);
+		if (md->status == MD_ERR_OPEN || md->status == MD_ERR_HEADER) {
+			log_err("%s: %s", dumps[i], md->error);
+			status = 1;
+		} else {
+			int got = symfetch_modules(&sf, md, roots, nroots);
+			json_t *line = json_pack("{s:s, s:i}", "dump", dumps[i], "fetched", got);
+			char *text = json_dumps(line, JSON_COMPACT);
+			puts(text);
+			free(text);
+			json_decref(line);
+		}
+		minidump_free(md);
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	progname = "crash-symbols";
@@ -77,6 +114,12 @@ int main(int argc, char **argv)
 	struct conf *c = conf_load(options, usage, argc, argv, &rest, &nrest);
 	if (nrest == 1 && !strcmp(rest[0], "missing")) {
 		int status = missing_main(c);
+		free(rest);
+		conf_free(c);
+		return status;
+	}
+	if (nrest >= 2 && !strcmp(rest[0], "fetch")) {
+		int status = fetch_main(c, rest + 1, nrest - 1);
 		free(rest);
 		conf_free(c);
 		return status;

@@ -103,14 +103,15 @@ ok "the least recently used went to stay under the cap" test ! -e "c9/$rel"
 ok "the one just fetched stayed" test -e "c9/${wsym#srv/}"
 ok "the miss markers are not symbols to evict" test -n "$(find c9/.misses -type f | head -1)"
 
+crash-symbols fetch --symbols-url "$SRV" --symbols-url-cache c10 "$linux" >fetched 2>/dev/null
+is "crash-symbols fetch: one line per dump, what it fetched" "$(jq -r .fetched fetched)" 1
+ok "crash-symbols fetch: into the cache" cmp -s "c10/$rel" "$sym"
+
 # crash-process hands the servers to the walker.
 crash-move --spool spool --to store >moved 2>/dev/null
 crash-process --store store --db sqlite:crash.db --symbols-url "$SRV" --symbols-url-cache pcache <moved >processed 2>/dev/null
 is "crash-process: every crash ok" "$(jq -r .status processed | sort -u)" ok
 is "crash-process: signed with fetched symbols" "$(jq -r .signature processed | sort -u | tr '\n' ,)" "other::Boom,remote::Crash,"
-crash-symbols fetch --symbols-url "$SRV" --symbols-url-cache c10 "$linux" >fetched 2>/dev/null
-is "crash-symbols fetch: one line per dump, what it fetched" "$(jq -r .fetched fetched)" 1
-ok "crash-symbols fetch: into the cache" cmp -s "c10/$rel" "$sym"
 is "crash-stackwalk itself does not load libcurl (start-up time)" "$(ldd "$ROOT/bin/crash-stackwalk" | grep -c curl)" 0
 is "bad --symbols-url-budget: usage error" "$(crash-stackwalk --symbols-url "$SRV" --symbols-url-budget 0 "$linux" >/dev/null 2>&1; echo $?)" 2
 done_testing

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -85,7 +86,10 @@ int symfetch_run(const struct conf *c, const char *const *roots, int nroots, con
 	argv[a++] = dump;
 	pid_t pid = fork();
 	if (pid == 0) {
-		dup2(2, 1);	/* the walker's stdout is its JSON */
+		/* Not the walker's stdout (its JSON): fetch's summary line is not wanted here. */
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0)
+			dup2(null, 1);
 		execv(tool, (char *const *)argv);
 		_exit(127);
 	}

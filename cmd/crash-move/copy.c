@@ -272,6 +272,7 @@ static int check_store(const char *spec)
 	struct store *s = store_open(spec, &err);
 	if (!s) {
 		log_err("%s", err);
+		free(err);
 		return 1;
 	}
 	char key[64], body[96];

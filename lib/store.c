@@ -110,7 +110,7 @@ static int dual_sync(void *impl)
 
 static const struct store_ops dual_ops = {
 	dual_put, dual_put_file, dual_get, dual_size, dual_delete, dual_list, dual_close,
-	dual_batch, dual_sync,
+	dual_batch, dual_sync, NULL,	/* read through get, which falls back to the secondary */
 };
 
 struct store *store_open(const char *spec, char **err)
@@ -206,6 +206,12 @@ int store_list(struct store *s, const char *prefix,
     int (*fn)(void *ctx, const char *key, long long size), void *ctx)
 {
 	return s->ops->list(s->impl, prefix, fn, ctx);
+}
+
+char *store_local_path(struct store *s, const char *key)
+{
+	CHECK_KEY(key, NULL);
+	return s->ops->local_path ? s->ops->local_path(s->impl, key) : NULL;
 }
 
 void store_batch(struct store *s, bool on)

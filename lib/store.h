@@ -38,6 +38,13 @@ int store_list(struct store *s, const char *prefix,
     int (*fn)(void *ctx, const char *key, long long size), void *ctx);
 
 /*
+ * The file that holds an object, for a store that is a directory (caller
+ * frees), to be read in place; NULL for other stores, or when there is no
+ * such object. Never write to it.
+ */
+char *store_local_path(struct store *s, const char *key);
+
+/*
  * Group commit: after store_batch(s, true), a put may return before its
  * object is durable (it is whole when read, but a power cut may lose it);
  * store_sync() then makes every such object durable at once, 0 or -1

@@ -260,6 +260,18 @@ static int fs_sync(void *impl)
 	return syncfs(s->rootfd);
 }
 
+static char *fs_local_path(void *impl, const char *key)
+{
+	char *path = object_path(impl, key, false);
+	struct stat st;
+	if (path && (stat(path, &st) != 0 || !S_ISREG(st.st_mode))) {
+		free(path);
+		path = NULL;
+	}
+	return path;
+}
+
 const struct store_ops store_fs_ops = {
 	fs_put, fs_put_file, fs_get, fs_size, fs_delete, fs_list, fs_close, fs_batch, fs_sync,
+	fs_local_path,
 };

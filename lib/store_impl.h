@@ -19,6 +19,7 @@ struct store_ops {
 	/* Optional (NULL: every put is durable when it returns). */
 	void (*batch)(void *impl, bool on);
 	int (*sync)(void *impl);
+	char *(*local_path)(void *impl, const char *key);
 };
 
 /* Each returns the backend's state, or NULL with a message in *err. */

@@ -406,4 +406,5 @@ static int s3_list(void *impl, const char *prefix,
 const struct store_ops store_s3_ops = {
 	s3_put, s3_put_file, s3_get, s3_size, s3_delete, s3_list, s3_close,
 	NULL, NULL,	/* an acknowledged object is durable: nothing to batch */
+	NULL,		/* no local files */
 };

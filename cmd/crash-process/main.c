@@ -242,22 +242,27 @@ static bool already_processed(struct worker *w, const char *id)
 
 struct dumps {
 	char **names, **paths;
+	bool *scratch;		/* a copy of ours, to remove; else the store's own file */
 	size_t n;
 };
 
 static void dumps_free(struct dumps *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
-		if (d->paths[i])
+		if (d->paths[i] && d->scratch[i])
 			unlink(d->paths[i]);
 		free(d->names[i]);
 		free(d->paths[i]);
 	}
 	free(d->names);
 	free(d->paths);
+	free(d->scratch);
 }
 
-/* Fetches the crash's dumps into the worker's scratch directory. */
+/*
+ * The crash's dumps as files for the walker: a directory store's own
+ * files, or copies in the worker's scratch directory.
+ */
 static int fetch_dumps(struct worker *w, const char *id, struct dumps *d)
 {
 	char *key = xasprintf("v1/dump_names/%s", id);
@@ -278,12 +283,20 @@ static int fetch_dumps(struct worker *w, const char *id, struct dumps *d)
 	size_t n = json_array_size(names);
 	d->names = xcalloc(n + 1, sizeof *d->names);
 	d->paths = xcalloc(n + 1, sizeof *d->paths);
+	d->scratch = xcalloc(n + 1, sizeof *d->scratch);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const char *name = json_string_value(json_array_get(names, i));
 		if (!name || strchr(name, '/'))
 			continue;
 		char *dkey = store_dump_key(name, id);
+		char *local = store_local_path(w->store, dkey);
+		if (local) {	/* no copy: read where it lies */
+			free(dkey);
+			d->names[d->n] = xstrdup(name);
+			d->paths[d->n++] = local;
+			continue;
+		}
 		char *data = get_object(w, id, dkey, (size_t)MAX_DUMP, &len);
 		free(dkey);
 		if (!data) {
@@ -293,6 +306,7 @@ static int fetch_dumps(struct worker *w, const char *id, struct dumps *d)
 		}
 		d->names[d->n] = xstrdup(name);
 		d->paths[d->n] = xasprintf("%s/%s", w->tmpdir, name);
+		d->scratch[d->n] = true;
 		int fd = open(d->paths[d->n], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		d->n++;
 		if (fd < 0 || write_all(fd, data, len) != 0) {

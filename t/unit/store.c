@@ -58,6 +58,17 @@ int main(void)
 	ok(store_get(s, "v1/dump/nope", 100, &len) == NULL && errno == ENOENT, "missing object: ENOENT");
 	errno = 0;
 	ok(store_size(s, "v1/dump/nope") < 0 && errno == ENOENT, "size of a missing object: ENOENT");
+	char *local = store_local_path(s, "v1/dump/a");
+	if (strncmp(spec, "s3://", 5) == 0) {
+		ok(local == NULL, "no local file in S3");
+	} else {
+		size_t flen = 0;
+		char *bytes = local ? read_file(local, 100, &flen) : NULL;
+		ok(bytes && flen == 8 && !memcmp(bytes, "MDMP....", 8), "a directory store's own file, to read in place");
+		free(bytes);
+	}
+	free(local);
+	ok(store_local_path(s, "v1/dump/nope") == NULL, "no local file for a missing object");
 	errno = 0;
 	ok(store_put(s, "../escape", "x", 1) < 0 && errno == EINVAL, "a key with .. is refused");
 	ok(store_put(s, "/abs", "x", 1) < 0 && errno == EINVAL, "an absolute key is refused");

@@ -38,6 +38,20 @@ crash-move expire --to store --before 2026-01-12 2>/dev/null
 is "a crash with a dump already gone is expired too" "$(find store/v1 -type f -name "$id" | wc -l)" 0
 is "the last day stays" "$(objects raw_crash)" 4
 
+# Dump names that cannot be read: the crash stays, dumps and all, until
+# they can (deleting the names would orphan the dumps).
+id=$(jq -r 'select(.crash_id | endswith("260112")) | .crash_id' synth | head -1)
+cp "store/v1/dump_names/$id" names.saved
+echo 'not json' >"store/v1/dump_names/$id"
+crash-move expire --to store --before 2026-01-13 2>corrupt.err
+is "unreadable dump names: exit 1" "$?" 1
+like "and says which" "$(cat corrupt.err)" "dump_names/$id"
+is "that crash is kept whole" "$(find store/v1 -type f -name "$id" | wc -l)" 4
+is "the others of its day are gone" "$(objects raw_crash)" 1
+cp names.saved "store/v1/dump_names/$id"
+crash-move expire --to store --before 2026-01-13 2>/dev/null
+is "readable again: it goes too" "$(find store/v1 -type f -name "$id" | wc -l)" 0
+
 # --keep-days counts back from today; today is always kept.
 echo "$spec" | crash-synth --out spool2 --symbols syms --seed 9 >today 2>/dev/null
 crash-move --spool spool2 --to store >/dev/null 2>&1

@@ -59,14 +59,28 @@ static int delete_key(struct store *s, const char *key)
 	return -1;
 }
 
-/* Removes one crash, its raw crash last; 0 or -1. */
-static int expire_crash(struct store *s, const char *raw_key)
+/*
+ * Deletes the dumps a crash's dump names list. 0 when there are none (no
+ * names object); -1 when the names cannot be read or parsed, since
+ * deleting the names then would orphan the dumps for good.
+ */
+static int expire_dumps(struct store *s, const char *names_key, const char *id)
 {
-	const char *id = strrchr(raw_key, '/') + 1;
-	char *key = xasprintf("v1/dump_names/%s", id);
 	size_t len;
-	char *text = store_get(s, key, 1 << 20, &len);
-	json_t *names = text ? json_loadb(text, len, 0, NULL) : NULL;
+	char *text = store_get(s, names_key, 1 << 20, &len);
+	if (!text) {
+		if (errno == ENOENT)
+			return 0;
+		log_err("%s: cannot read: %s", names_key, strerror(errno));
+		return -1;
+	}
+	json_t *names = json_loadb(text, len, 0, NULL);
+	free(text);
+	if (!json_is_array(names)) {
+		log_err("%s: not a list of dump names; crash kept", names_key);
+		json_decref(names);
+		return -1;
+	}
 	int rc = 0;
 	size_t i;
 	json_t *name;
@@ -79,12 +93,21 @@ static int expire_crash(struct store *s, const char *raw_key)
 		}
 	}
 	json_decref(names);
-	free(text);
-	if (rc == 0)	/* the names find the dumps again next time */
-		rc = delete_key(s, key);
+	return rc;
+}
+
+/* Removes one crash, its raw crash last; 0 or -1. */
+static int expire_crash(struct store *s, const char *raw_key)
+{
+	const char *id = strrchr(raw_key, '/') + 1;
+	char *key = xasprintf("v1/dump_names/%s", id);
+	/* The names go only after the dumps: they find them again next time. */
+	int rc = expire_dumps(s, key, id) == 0 ? delete_key(s, key) : -1;
 	free(key);
+	if (rc)
+		return -1;
 	key = xasprintf("v1/processed_crash/%s", id);
-	rc |= delete_key(s, key);
+	rc = delete_key(s, key);
 	free(key);
 	return rc == 0 ? delete_key(s, raw_key) : -1;
 }

@@ -18,8 +18,14 @@ struct store {
 	char *spec;
 };
 
-/* A primary and a secondary store. */
-struct dual { struct store *primary, *secondary; };
+/*
+ * A primary and a secondary store. In a batch, a put that reached one side
+ * only has its one copy there; the next sync must then succeed on that side.
+ */
+struct dual {
+	struct store *primary, *secondary;
+	bool primary_only, secondary_only;	/* since the last sync */
+};
 
 /* The outcome of a write to both stores: it fails only if both failed. */
 static int dual_outcome(struct dual *d, const char *key, int p, int perr, int s, int serr)
@@ -30,7 +36,11 @@ static int dual_outcome(struct dual *d, const char *key, int p, int perr, int s,
 	if (s < 0)
 		log_warn("%s: secondary %s failed: %s", key, store_spec(d->secondary), strerror(serr));
 	errno = p < 0 ? perr : serr;
-	return p < 0 && s < 0 ? -1 : 0;
+	if (p < 0 && s < 0)
+		return -1;
+	d->primary_only |= s < 0;
+	d->secondary_only |= p < 0;
+	return 0;
 }
 
 static int dual_put(void *impl, const char *key, const void *data, size_t len)
@@ -99,13 +109,21 @@ static void dual_batch(void *impl, bool on)
 	store_batch(d->secondary, on);
 }
 
-/* As with a put: it fails when both stores fail, and either failing is logged. */
+/*
+ * As with a put, it fails when both stores fail, and also when one fails
+ * that holds the only copy of an object written since the last sync.
+ */
 static int dual_sync(void *impl)
 {
 	struct dual *d = impl;
 	int p = store_sync(d->primary), perr = errno;
 	int s = store_sync(d->secondary), serr = errno;
-	return dual_outcome(d, "(sync)", p, perr, s, serr);
+	bool lost = (p < 0 && d->primary_only) || (s < 0 && d->secondary_only);
+	int rc = dual_outcome(d, "(sync)", p, perr, s, serr);
+	d->primary_only = d->secondary_only = false;
+	if (lost)
+		errno = p < 0 ? perr : serr;
+	return lost ? -1 : rc;
 }
 
 static const struct store_ops dual_ops = {

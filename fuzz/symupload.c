@@ -30,12 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	struct symupload *u = symupload_begin(&env, buf[0] & 0x80 ?
 	    "multipart/form-data; boundary=bnd" : "application/octet-stream", "Bearer t", -1, &reply);
 	if (!u) {
+		if (!reply.body)
+			abort();
 		symupload_reply_free(&reply);
 		return 0;
 	}
 	for (size_t i = 1; i < len; i += step)
 		symupload_feed(u, (const char *)buf + i, len - i < step ? len - i : step);
 	symupload_finish(u, &reply);
+	if (!reply.body)	/* every answer has a body the collector can send */
+		abort();
 	symupload_reply_free(&reply);
 	symupload_free(u);
 	return 0;

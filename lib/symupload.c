@@ -31,9 +31,18 @@ struct symupload {
 };
 
 /* A refusal: the status and {"error": why}. */
+/* A JSON string of text that may quote the upload's bytes (not always UTF-8). */
+static json_t *json_text(const char *text)
+{
+	char *valid = utf8_sanitize(text, strlen(text), NULL);
+	json_t *s = json_string(valid);
+	free(valid);
+	return s;
+}
+
 static void set_reply(struct symupload_reply *r, int status, const char *why)
 {
-	json_t *o = json_pack("{s:s}", "error", why);
+	json_t *o = json_pack("{s:o}", "error", json_text(why));
 	r->status = status;
 	r->body = json_dumps(o, JSON_COMPACT);
 	r->auth_challenge = status == 401;
@@ -231,11 +240,11 @@ static void on_added(void *ctx, const char *entry, const char *dest, const char 
 	struct outcome *o = ctx;
 	o->io_error |= io_error;
 	if (dest) {
-		json_array_append_new(o->added, json_string(dest));
+		json_array_append_new(o->added, json_text(dest));
 	} else {
-		json_t *r = json_pack("{s:s}", "reason", why);
+		json_t *r = json_pack("{s:o}", "reason", json_text(why));
 		if (entry)
-			json_object_set_new(r, "entry", json_string(entry));
+			json_object_set_new(r, "entry", json_text(entry));
 		json_array_append_new(o->rejected, r);
 	}
 }

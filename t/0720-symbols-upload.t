@@ -38,6 +38,10 @@ is "the walker finds it" "$(crash-stackwalk --symbols store "$dump" | jq -r '.cr
 is "a debug_identifier that is not the file's: 400" \
 	"$(post -H 'Authorization: Bearer s3cret' -F "debug_identifier=0000" -F "symbol_file=@$sym" "$U")" 400
 like "and why" "$(jq -r .error body)" "debug_identifier 0000 is not the file's"
+printf 'debug_file=\377\376bad' >badfield
+is "a field that is not UTF-8: 400, the collector still answering" \
+	"$(post -H 'Authorization: Bearer s3cret' -F "debug_file=<badfield" -F "symbol_file=@$sym" "$U")" 400
+like "with a JSON reason" "$(jq -r .error body)" "debug_file .*bad is not the file's"
 is "the second token works too; a bare .sym body" \
 	"$(post -H 'Authorization: Bearer other-token' -H 'Content-Type: text/plain' --data-binary "@$sym" "$U")" 200
 

@@ -170,8 +170,9 @@ static enum MHD_Result finish_submit(struct MHD_Connection *conn, struct request
 static enum MHD_Result symbols_reply(struct MHD_Connection *conn, struct request *req,
     struct symupload_reply *r)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(r->body),
-	    (void *)r->body, MHD_RESPMEM_MUST_COPY);
+	const char *body = r->body ? r->body : "{}";	/* only out of memory */
+	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(body),
+	    (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result result = MHD_NO;
 	if (resp) {
 		MHD_add_response_header(resp, "Content-Type", "application/json");

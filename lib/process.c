@@ -24,6 +24,7 @@ struct pctx {
 	const struct processor *p;
 	const struct raw_input *in;
 	json_t *raw, *out, *notes;
+	bool interrupted;	/* a walker was stopped from outside */
 };
 
 struct rule {
@@ -225,6 +226,7 @@ static json_t *walk_one(struct pctx *c, const char *name, const char *path, cons
 	};
 	struct walk_result r;
 	walk_isolated(&req, &r);
+	c->interrupted |= r.interrupted;
 	json_t *dump = r.json ? json_incref(r.json) : json_object();
 	if (strcmp(r.status, "OK") != 0) {
 		note(c, "stackwalker: %s: %s%s%s", name, r.status, r.message ? ": " : "",
@@ -434,9 +436,9 @@ const char *const process_rule_names[] = {
 	"truncate", "modules", "signature", NULL,
 };
 
-json_t *process_crash(const struct processor *p, const struct raw_input *in)
+json_t *process_crash(const struct processor *p, const struct raw_input *in, bool *interrupted)
 {
-	struct pctx c = { p, in, in->raw, json_object(), json_array() };
+	struct pctx c = { p, in, in->raw, json_object(), json_array(), false };
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
 		if (rules[i].apply(&c) != 0)
 			note(&c, "rule %s incomplete", rules[i].name);
@@ -455,5 +457,6 @@ json_t *process_crash(const struct processor *p, const struct raw_input *in)
 	json_object_set_new(c.out, "processor_notes", json_string(notes.data ? notes.data : ""));
 	buf_free(&notes);
 	json_decref(c.notes);
+	*interrupted = c.interrupted;
 	return c.out;
 }

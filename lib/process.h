@@ -9,6 +9,7 @@
 #include "walkchild.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct siglists;
 
@@ -28,8 +29,12 @@ struct raw_input {
 	const char *const *dump_paths;		/* the dumps, same order */
 };
 
-/* The processed crash (new reference); never NULL. */
-json_t *process_crash(const struct processor *p, const struct raw_input *in);
+/*
+ * The processed crash (new reference); never NULL. *interrupted is set
+ * when a walker was stopped by a signal from outside (a service stopping):
+ * the result is then not the crash's and must not be kept.
+ */
+json_t *process_crash(const struct processor *p, const struct raw_input *in, bool *interrupted);
 
 /* The rules' names, in the order they run (for crash-process(1)). */
 extern const char *const process_rule_names[];

@@ -61,7 +61,12 @@ static char **walker_argv(const struct walk_request *req)
 	return argv;
 }
 
-/* In the child, between vfork and exec: system calls only, on the parent's memory. */
+/*
+ * In the child, between vfork and exec: system calls only, on the parent's
+ * memory. Its own process group keeps a terminal's ^C for crash-process,
+ * which finishes the walks in hand before it stops.
+ */
+__attribute__((noinline, noreturn))
 static void exec_child(char **argv, const struct walk_limits *lim, int out, int err)
 {
 	struct rlimit cpu = { (rlim_t)lim->cpu_seconds, (rlim_t)lim->cpu_seconds + 1 };
@@ -70,6 +75,7 @@ static void exec_child(char **argv, const struct walk_limits *lim, int out, int 
 		setrlimit(RLIMIT_CPU, &cpu);
 	if (lim->memory_bytes > 0 && ADDRESS_LIMIT_WORKS)
 		setrlimit(RLIMIT_AS, &mem);
+	setpgid(0, 0);
 	dup2(out, 1);
 	dup2(err, 2);
 	execv(argv[0], argv);
@@ -129,8 +135,19 @@ static char *last_error_line(struct buf *errors)
 	return out;
 }
 
+/* A signal this file never sends: someone stopped the walker from outside. */
+static bool interrupted(int wstatus)
+{
+	if (!WIFSIGNALED(wstatus))
+		return false;
+	int sig = WTERMSIG(wstatus);
+	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
+}
+
 static const char *exit_status(int wstatus)
 {
+	if (interrupted(wstatus))
+		return "ERROR_STACKWALKER_INTERRUPTED";
 	if (WIFSIGNALED(wstatus)) {
 		int sig = WTERMSIG(wstatus);
 		return sig == SIGXCPU || sig == SIGKILL ? "ERROR_STACKWALKER_CPU_LIMIT"
@@ -183,8 +200,10 @@ void walk_isolated(const struct walk_request *req, struct walk_result *out)
 	if (!failure && json.len)
 		out->json = json_loadb(json.data, json.len, 0, NULL);
 	const char *walker_status = json_string_value(json_object_get(out->json, "status"));
-	if (!failure)
+	if (!failure) {
 		failure = exit_status(wstatus);
+		out->interrupted = interrupted(wstatus);
+	}
 	if (failure && walker_status && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1)
 		failure = walker_status;
 	if (!failure && !out->json) {

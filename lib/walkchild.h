@@ -7,6 +7,7 @@
 #define CRASH_WALKCHILD_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct walk_limits {
 	int cpu_seconds;		/* RLIMIT_CPU */
@@ -28,6 +29,7 @@ struct walk_result {
 	json_t *json;		/* the stackwalker's JSON, or NULL */
 	char *status;		/* "OK", or why not: ERROR_STACKWALKER_TIMEOUT, ... */
 	char *message;		/* its error message, if any */
+	bool interrupted;	/* stopped by a signal from outside: not the dump's fault */
 	double ms;
 };
 

@@ -371,10 +371,13 @@ static const char *process_one(struct worker *w, const char *id)
 	struct processor p = g.proc;
 	p.sl = w->sl;
 	struct raw_input in = { id, raw, (const char *const *)d.names, (const char *const *)d.paths };
-	json_t *processed = process_crash(&p, &in);
+	bool interrupted;
+	json_t *processed = process_crash(&p, &in, &interrupted);
 	dumps_free(&d);
 	const char *status = "ok";
-	if (put_processed(w, id, processed) != 0 || put_row(w, id, processed) != 0)
+	if (interrupted)
+		log_warn("%s: a walker was stopped from outside: not recorded, left to process again", id);
+	if (interrupted || put_processed(w, id, processed) != 0 || put_row(w, id, processed) != 0)
 		status = "failed";
 	report(id, processed, status, now_ms() - start);
 	json_decref(processed);

@@ -112,8 +112,17 @@ start=$(date +%s)
 echo "$one" | crash-process --store store --db "$DB" --reprocess --stackwalk ./hang-walker --walk-timeout 1 >o 2>/dev/null
 ok "a hanging walk is killed at the time limit" test $(($(date +%s) - start)) -lt 10
 like "... and the crash processed with its status" "$(jq -r '[.status, .signature] | join(" ")' o)" "^ok EMPTY: .*ERROR_STACKWALKER_TIMEOUT"
-echo "$one" | crash-process --store store --db "$DB" --reprocess --stackwalk ./crash-walker >o 2>/dev/null
-like "a walker that crashes" "$(jq -r .signature o)" "ERROR_STACKWALKER_CRASHED"
+echo "$one" | crash-process --store store --db "$DB" --reprocess --stackwalk ./crash-walker >o.crashed 2>/dev/null
+like "a walker that crashes" "$(jq -r .signature o.crashed)" "ERROR_STACKWALKER_CRASHED"
+# A walker stopped from outside (a service manager's SIGTERM to the whole
+# group): the result is not the crash's; nothing is recorded.
+printf '#!/bin/sh\nkill -TERM $$\n' >stopped-walker; chmod +x stopped-walker
+echo "$one" | crash-process --store store --db "$DB" --reprocess --stackwalk ./stopped-walker >o 2>err
+is "a walker stopped from outside: exit 1" "$?" 1
+is "the crash failed, to be processed again" "$(jq -r .status o)" failed
+like "and why" "$(cat err)" "stopped from outside"
+is "its row is the last real result" "$(dbq "SELECT signature FROM crashes WHERE crash_id = '$(echo "$one" | jq -r .crash_id)'")" \
+	"$(jq -r .signature o.crashed)"
 printf '%s\n' 'not-a-crash-id' 'de1bb258-cbbf-4589-a673-34f800160918' >alien
 crash-process --store store --db "$DB" <alien >o 2>err
 is "bad input: exit 1" "$?" 1

@@ -60,6 +60,14 @@ int queue_done(struct db *db, const char *crash_id, const char *worker, char **e
 	    2, params, NULL, NULL, err);
 }
 
+int queue_renew(struct db *db, const char *crash_id, const char *worker, char **err)
+{
+	char now[24];
+	const char *params[] = { crash_id, worker, NUM(now, time(NULL)) };
+	return db_query(db, "UPDATE crash_queue SET claimed_at = $3 WHERE crash_id = $1 AND claimed_by = $2",
+	    3, params, NULL, NULL, err);
+}
+
 int queue_release(struct db *db, const char *crash_id, const char *worker, char **err)
 {
 	const char *params[] = { crash_id, worker };
@@ -87,7 +95,7 @@ int queue_depth(struct db *db, int expire, struct queue_depth *d, char **err)
 	*d = (struct queue_depth){ 0 };
 	return db_query(db, "SELECT "
 	    "sum(CASE WHEN attempts < $3 AND (claimed_at IS NULL OR claimed_at < $2) THEN 1 ELSE 0 END), "
-	    "sum(CASE WHEN attempts < $3 AND claimed_at >= $2 THEN 1 ELSE 0 END), "
+	    "sum(CASE WHEN claimed_at >= $2 THEN 1 ELSE 0 END), "
 	    "sum(CASE WHEN attempts >= $3 AND (claimed_at IS NULL OR claimed_at < $2) THEN 1 ELSE 0 END), "
 	    "$1 - min(CASE WHEN attempts < $3 OR claimed_at >= $2 THEN queued_at END) "
 	    "FROM crash_queue", 3, params, depth_row, d, err);

@@ -30,12 +30,15 @@ int queue_claim(struct db *db, const char *worker, int max, int expire,
 /* Removes a crash ID that worker has finished with. */
 int queue_done(struct db *db, const char *crash_id, const char *worker, char **err);
 
+/* Restarts the timeout of a claim of worker (a batch that takes long). */
+int queue_renew(struct db *db, const char *crash_id, const char *worker, char **err);
+
 /* Hands back a claim of worker not yet worked on (a clean shutdown). */
 int queue_release(struct db *db, const char *crash_id, const char *worker, char **err);
 
 struct queue_depth {
 	long waiting;		/* not claimed, or claim expired */
-	long claimed;		/* claimed and within its timeout */
+	long claimed;		/* claimed and within its timeout (the last attempt too) */
 	long dead;		/* given up on after QUEUE_MAX_ATTEMPTS */
 	long oldest_age;	/* seconds since the oldest live entry was queued; 0 if none */
 };

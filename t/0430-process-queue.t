@@ -109,6 +109,22 @@ kill -TERM $pid; wait $pid
 is "database restarted: the worker carries on" "$(dbq 'SELECT count(*), count(DISTINCT crash_id) FROM crashes')" "$n|$n"
 like "and said what happened" "$(cat pgdown.err)" "queue: |database write failed"
 
+# Slow crashes: a batch's claims outlive the timeout only if renewed.
+# Worker A claims four crashes and walks each for 1.2 s under a 2 s
+# timeout; worker B waits for anything to expire. No crash is handed out twice.
+dbq 'DELETE FROM crash_queue; DELETE FROM crashes' >/dev/null
+jq -r .crash_id synth2 | head -4 | while read -r c; do
+	dbq "INSERT INTO crash_queue (crash_id, queued_at) VALUES ('$c', 1)"
+done >/dev/null
+printf '#!/bin/sh\nsleep 1.2\nexec crash-stackwalk "$@"\n' >slow-walker; chmod +x slow-walker
+$PROC --queue "$DB" --drain --claim-timeout 2 --stackwalk ./slow-walker >slowA 2>/dev/null &
+pid=$!
+until [ "$(dbq 'SELECT count(*) FROM crash_queue WHERE claimed_by IS NOT NULL')" = 4 ]; do sleep 0.05; done
+$PROC --queue "$DB" --drain --claim-timeout 2 >slowB 2>/dev/null
+wait $pid
+is "a slow batch: every crash handed out once ($(wc -l <slowA) + $(wc -l <slowB))" \
+	"$(cat slowA slowB | jq -r .crash_id | sort | uniq -d | wc -l) $(cat slowA slowB | jq -r 'select(.status == "ok") | .crash_id' | sort -u | wc -l)" "0 4"
+
 # The same queue on SQLite.
 crash-synth --out spool3 --symbols syms --seed 5 <specs >/dev/null 2>&1
 crash-move --spool spool3 --to store --queue sqlite:q.db 2>/dev/null

@@ -79,6 +79,7 @@ struct worker {
 	char name[128];
 	char claimed[CLAIM_BATCH][CRASHID_LEN + 1];
 	int nclaimed, next_claimed;
+	double claimed_ms;		/* when the batch was claimed or last renewed */
 };
 
 static void on_signal(int sig)
@@ -427,6 +428,26 @@ static void worker_close(struct worker *w)
 		rmdir(w->tmpdir);
 }
 
+/*
+ * The claims of a batch share one time. When the crashes before took half
+ * the timeout (slow walks, a database retried), the claims still in hand
+ * are renewed, so that no other worker takes one over meanwhile.
+ */
+static void renew_if_old(struct worker *w)
+{
+	double half_timeout_ms = conf_int(g.conf, "claim-timeout") * 500.0;
+	if (now_ms() - w->claimed_ms < half_timeout_ms)
+		return;
+	for (int i = w->next_claimed; i < w->nclaimed; i++) {
+		char *err = NULL;
+		if (queue_renew(w->qdb, w->claimed[i], w->name, &err) != 0) {
+			log_warn("%s: claim not renewed: %s", w->claimed[i], err);
+			free(err);
+		}
+	}
+	w->claimed_ms = now_ms();
+}
+
 /* Sleeps ms, waking early when told to stop. */
 static void nap(int ms)
 {
@@ -463,6 +484,7 @@ static bool next_queued(struct worker *w, char id[CRASHID_LEN + 1])
 		if (n > 0) {
 			w->nclaimed = n;
 			w->next_claimed = 0;
+			w->claimed_ms = now_ms();
 		} else if (n < 0) {
 			log_warn("queue: %s", err);
 			free(err);
@@ -491,6 +513,7 @@ static bool next_queued(struct worker *w, char id[CRASHID_LEN + 1])
 	}
 	if (w->next_claimed == w->nclaimed)
 		return false;
+	renew_if_old(w);
 	memcpy(id, w->claimed[w->next_claimed++], CRASHID_LEN + 1);
 	return true;
 }

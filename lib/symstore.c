@@ -160,12 +160,12 @@ void symstore_add_file(const char *store, const char *file, long long max,
 		return;
 	}
 	size_t len;
-	char *text = read_file(file, (size_t)max, &len);
+	char *text = map_file(file, (size_t)max, &len);
 	if (!text) {
 		report(ctx, NULL, NULL, errno == EFBIG ? "larger than the size limit" : strerror(errno),
 		    errno != EFBIG);
 		return;
 	}
 	add_text(store, NULL, text, len, report, ctx);
-	free(text);
+	unmap_file(text, len);
 }

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,8 +278,16 @@ void symupload_finish(struct symupload *u, struct symupload_reply *reply)
 		set_reply(reply, 400, why);
 		return;
 	}
+	/*
+	 * Checking a .sym file parses it whole, which takes a few times its
+	 * size in memory: one at a time, so that concurrent uploads of large
+	 * files cannot add up (the bodies themselves are on disk already).
+	 */
+	static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
 	struct outcome o = { json_array(), json_array(), false };
+	pthread_mutex_lock(&one_at_a_time);
 	symstore_add_file(u->env->store, u->path, u->env->max_size, on_added, &o);
+	pthread_mutex_unlock(&one_at_a_time);
 	size_t added = json_array_size(o.added), rejected = json_array_size(o.rejected);
 	/* An archive with some good files: they are in; the answer lists the rest. */
 	reply->status = added && (!rejected || file_has_magic(u->path, "PK\x03\x04", 4)) ? 200 : 400;

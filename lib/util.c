@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,6 +259,32 @@ char *read_file(const char *path, size_t max, size_t *len)
 	if (len)
 		*len = b.len;
 	return buf_steal(&b);
+}
+
+void *map_file(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return NULL;
+	void *map = MAP_FAILED;
+	if (fstat(fd, &st) == 0) {
+		if ((unsigned long long)st.st_size > max)
+			errno = EFBIG;
+		else if ((map = mmap(NULL, st.st_size ? st.st_size : 1, PROT_READ, MAP_PRIVATE,
+		    fd, 0)) != MAP_FAILED)
+			*len = (size_t)st.st_size;
+	}
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return map == MAP_FAILED ? NULL : map;
+}
+
+void unmap_file(void *map, size_t len)
+{
+	if (map)
+		munmap(map, len ? len : 1);
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 if it is not valid. */

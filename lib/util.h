@@ -76,6 +76,13 @@ const char *path_basename(const char *path);
 /* Reads a whole file (at most max bytes); NULL with errno set on failure. */
 char *read_file(const char *path, size_t max, size_t *len);
 
+/*
+ * Maps a whole file read-only (at most max bytes, else EFBIG): its pages
+ * come from the page cache, not the heap. NULL with errno on failure.
+ */
+void *map_file(const char *path, size_t max, size_t *len);
+void unmap_file(void *map, size_t len);
+
 /* Replaces invalid UTF-8 sequences by U+FFFD; returns a new string. */
 char *utf8_sanitize(const char *s, size_t len, size_t *outlen);
 

@@ -5,7 +5,11 @@
 #include "util.h"
 #include "tap.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static void test_crashid(void)
 {
@@ -124,11 +128,32 @@ static void test_conf(void)
 	conf_free(c);
 }
 
+static void test_map_file(void)
+{
+	char path[] = "/tmp/crash-basics.XXXXXX";
+	int fd = mkstemp(path);
+	ok(fd >= 0 && write(fd, "MODULE x\n", 9) == 9, "a file to map");
+	close(fd);
+	size_t len = 0;
+	char *map = map_file(path, 100, &len);
+	ok(map && len == 9 && !memcmp(map, "MODULE x\n", 9), "mapped whole");
+	unmap_file(map, len);
+	errno = 0;
+	ok(!map_file(path, 8, &len) && errno == EFBIG, "larger than the limit: EFBIG");
+	ok(truncate(path, 0) == 0, "emptied");
+	map = map_file(path, 100, &len);
+	ok(map && len == 0, "an empty file maps, with length 0");
+	unmap_file(map, len);
+	unlink(path);
+	ok(!map_file(path, 100, &len) && errno == ENOENT, "a missing file: ENOENT");
+}
+
 int main(void)
 {
 	test_crashid();
 	test_sha256();
 	test_sizes_utf8();
 	test_conf();
+	test_map_file();
 	return done_testing();
 }

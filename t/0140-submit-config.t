@@ -81,6 +81,7 @@ like "names the file and line" "$(cat "$T_TMP/err")" "bad.conf:3: unknown key 't
 crash-collect --config "$T_TMP/missing.conf" 2>/dev/null
 is "a named file that is missing: exit 2" "$?" 2
 
+cd "$T_TMP" || exit 1
 printf '\n\n# comment\nbogus line\n' >blank.conf
 crash-move --config blank.conf 2>err
 like "config errors name the right line, blank lines counted" "$(cat err)" "blank.conf:4: expected"

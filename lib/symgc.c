@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +28,10 @@ struct symentry {
 	time_t used;
 };
 
+/* nftw(3) takes no context: the walk's state, under a lock. */
+static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct symentry *entries;
 static size_t nentries;
-
 static size_t root_len;
 
 static int collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -92,14 +94,27 @@ static int remove_entry(const char *store, struct symentry *e, const char *why,
 	return rc;
 }
 
+static void free_entries(void)
+{
+	for (size_t i = 0; i < nentries; i++)
+		free(entries[i].path);
+	free(entries);
+	entries = NULL;
+	nentries = 0;
+}
+
 int symstore_gc(const char *store, long long max_size, long long max_age_days,
     symstore_gc_fn report, void *ctx, long long *freed_bytes, long long *total_bytes)
 {
-	nentries = 0;
-	entries = NULL;
+	pthread_mutex_lock(&walk_lock);
 	root_len = strlen(store);
-	if (nftw(store, collect, 32, FTW_PHYS) != 0)
+	if (nftw(store, collect, 32, FTW_PHYS) != 0) {
+		int saved = errno;
+		free_entries();
+		pthread_mutex_unlock(&walk_lock);
+		errno = saved;
 		return -1;
+	}
 	qsort(entries, nentries, sizeof *entries, by_use);
 	long long total = 0, freed = 0;
 	int failures = 0;
@@ -114,11 +129,9 @@ int symstore_gc(const char *store, long long max_size, long long max_age_days,
 			failures += remove_entry(store, e, why, report, ctx) != 0;
 			freed += e->bytes;
 		}
-		free(e->path);
 	}
-	free(entries);
-	entries = NULL;
-	nentries = 0;
+	free_entries();
+	pthread_mutex_unlock(&walk_lock);
 	if (freed_bytes)
 		*freed_bytes = freed;
 	if (total_bytes)

@@ -302,8 +302,11 @@ static int move_all(struct store *st, const char *spool, int newfd, bool *bad, l
 				free_crash(&batch[--nb]);
 		}
 	}
-	if (r >= 0 && nb)
-		r = finish_batch(st, newfd, batch, nb, bad, moved);
+	/* The crashes stored before a failure are finished too, not stored again. */
+	if (nb) {
+		int f = finish_batch(st, newfd, batch, nb, bad, moved);
+		r = r < 0 ? r : f;
+	}
 	while (nb)
 		free_crash(&batch[--nb]);
 	for (int i = 0; i < n; i++)

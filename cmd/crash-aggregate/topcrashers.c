@@ -203,6 +203,53 @@ static int add_daily(void *ctx, int ncols, const char *const *v, const char *con
 	return 0;
 }
 
+/* The signatures as one PostgreSQL array literal: {"a","b\"c"}. */
+static char *pg_text_array(const char *const *names, int n)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "{");
+	for (int i = 0; i < n; i++) {
+		buf_puts(&b, i ? ",\"" : "\"");
+		for (const char *c = names[i]; *c; c++)
+			buf_printf(&b, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
+		buf_puts(&b, "\"");
+	}
+	buf_puts(&b, "}");
+	return buf_steal(&b);
+}
+
+/*
+ * The installs sketches of the listed signatures of one version, on
+ * PostgreSQL: one primary-key probe per signature (product, version,
+ * signature, date). Given the list as IN (...), its planner scans the
+ * window's days through the date index and filters every row of them
+ * against the list: three times slower at 300 rows of 10 million crashes.
+ * OFFSET 0 keeps the probe a nested loop.
+ */
+static int installs_by_probe(struct top *t, const char *version, const char *const *names, int n)
+{
+	char *list = pg_text_array(names, n);
+	const char *p[] = { list, conf_str(t->a->conf, "product"), version, t->w.start, t->w.end };
+	struct filter f = { .params = p, .n = 5 };
+	int rc = filter_query(t->a, "SELECT s.signature, d.installs FROM unnest($1::text[]) s(signature)"
+	    " CROSS JOIN LATERAL (SELECT installs FROM signature_days d WHERE d.product = $2"
+	    " AND d.version = $3 AND d.signature = s.signature AND d.date >= $4::date"
+	    " AND d.date < $5::date OFFSET 0) d", &f, add_installs, t);
+	free(list);
+	return rc;
+}
+
+static int installs(struct top *t, const char *const *names, int n)
+{
+	const char **versions;
+	if (!t->from_crashes && !strcmp(t->table, "signature_days") && names &&
+	    db_kind(t->a->db) == DB_POSTGRES && conf_list(t->a->conf, "version", &versions) == 1)
+		return installs_by_probe(t, versions[0], names, n);
+	return run(t, t->from_crashes ? "signature, count(DISTINCT install_time)" : "signature, installs",
+	    t->from_crashes ? "signature" : NULL, t->w.start, t->w.end, add_installs, names, n);
+}
+
 /*
  * What only the listed rows need: installs, first appearance, bugs, days.
  * Past a thousand rows the signatures are not listed in the queries (the
@@ -213,8 +260,7 @@ static int details(struct top *t, const char *const *names, int n)
 	if (n > 1000)
 		names = NULL, n = 0;
 	const char *s = t->w.start, *e = t->w.end;
-	int rc = run(t, t->from_crashes ? "signature, count(DISTINCT install_time)" : "signature, installs",
-	    t->from_crashes ? "signature" : NULL, s, e, add_installs, names, n);
+	int rc = installs(t, names, n);
 	if (rc == 0 && t->a->format == FORMAT_HTML) {
 		char *daily = t->from_crashes ? xasprintf("signature, %s, count(*)",
 		    db_day_sql(t->a->db, "date_processed")) : xstrdup("signature, date, sum(count)");

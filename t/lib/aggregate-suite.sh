@@ -52,6 +52,10 @@ like "table: the footer covers the listed rows" "$(tail -1 table)" "the report c
 is "table: a header and two rows" "$(grep -c 'Crash\|Draw\|rank' table)" 3
 crash-aggregate --db "$DB" $TOP --version 12.1 >v
 is "a version filter" "$(jq -c '[.signature, .count, .percent, .diff]' v)" '["mozilla::Alpha::Crash",1,100,"new"]'
+crash-aggregate -v --db "$DB" $TOP --version 12.0 >v 2>err
+like "one version: answered ready-made" "$(cat err)" "from the ready-made window"
+crash-aggregate --db "$DB" $TOP --version 12.0 --from-crashes >v2
+is "one version: every number as the crash rows give it, installs too" "$(cat v)" "$(cat v2)"
 crash-aggregate --db "$DB" $TOP --os Linux >v
 is "an OS filter" "$(jq -c '[.signature, .count]' v | tr '\n' ' ')" '["mozilla::Alpha::Crash",2] ["Beta::Run",1] '
 crash-aggregate --db "$DB" $TOP --by build >v
@@ -208,3 +212,16 @@ crash-aggregate --db "$DB" expire --keep-days 0 2>/dev/null
 is "expire: --keep-days 0 is bad usage" "$?" 2
 crash-aggregate --db "$DB" expire --before 2026-11-32 2>/dev/null
 is "expire: a bad date is bad usage" "$?" 2
+
+# Signatures with quotes, backslashes, commas and braces pass through
+# every query of the ready-made path whole.
+synth 2026-12-10 '{"count": 2, "frames": ["Odd::\"quoted\"{a,b}"], "os": "Linux", "annotations": {"ProductName": "Oddity", "Version": "1.0", "InstallTime": "7"}}' \
+	'{"count": 1, "frames": ["Odd::back\\slash"], "os": "Linux", "annotations": {"ProductName": "Oddity", "Version": "1.0", "InstallTime": "8"}}'
+crash-move --spool spool --to store 2>/dev/null | crash-process --store store --db "$DB" --symbols syms >/dev/null 2>&1
+crash-aggregate --db "$DB" update --date 2026-12-10 2>/dev/null
+ODD="topcrashers --product Oddity --version 1.0 --days 1 --end-date 2026-12-11 --format ndjson"
+crash-aggregate --db "$DB" $ODD >odd 2>err
+is "odd signatures: exit 0" "$?" 0
+ok "odd signatures: a quote and a backslash in them" sh -c "jq -r .signature odd | grep -q '\"' && jq -r .signature odd | grep -qF '\\'"
+crash-aggregate --db "$DB" $ODD --from-crashes >odd-rows
+is "odd signatures: the same rows as from the crash rows, installs too" "$(cat odd)" "$(cat odd-rows)"

@@ -12,6 +12,13 @@
 
 static int ensure_weeks_ahead(struct db *db, char **err);
 
+const char *db_sqlite_path(const char *url)
+{
+	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
+		return NULL;
+	return strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+}
+
 struct db *db_open(const char *url, char **err)
 {
 	struct db *db;
@@ -20,10 +27,8 @@ struct db *db_open(const char *url, char **err)
 		*err = xstrdup("empty database URL");
 		return NULL;
 	}
-	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
-		db = db_pg_open(url, err);
-	else
-		db = db_sqlite_open(strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url, err);
+	const char *path = db_sqlite_path(url);
+	db = path ? db_sqlite_open(path, err) : db_pg_open(url, err);
 	if (!db)
 		return NULL;
 	db->url = xstrdup(url);

@@ -22,6 +22,8 @@ enum db_kind { DB_SQLITE, DB_POSTGRES };
 
 /* Opens and migrates the schema to the current version; NULL with *err. */
 struct db *db_open(const char *url, char **err);
+/* The file of a SQLite URL ("sqlite:PATH" or a bare path); NULL for PostgreSQL. */
+const char *db_sqlite_path(const char *url);
 void db_close(struct db *db);
 enum db_kind db_kind(const struct db *db);
 /* The schema version the database is at. */

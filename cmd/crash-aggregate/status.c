@@ -178,11 +178,9 @@ static int print_status(struct agg *a, json_t *obj)
 
 void status_db_exists(const char *url)
 {
-	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
-		return;
-	const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+	const char *path = db_sqlite_path(url);
 	/* Opening creates a missing file: a typo would look like an empty pipeline. */
-	if (access(path, F_OK) != 0)
+	if (path && access(path, F_OK) != 0)
 		die(1, "%s: cannot open the database: %s", path, strerror(errno));
 }
 

@@ -161,6 +161,21 @@ int mkdir_p_durable(const char *path, mode_t mode)
 	return r;
 }
 
+int mkdir_parent(const char *path, mode_t mode, bool durable)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int r = 0;
+	if (slash && slash != dir) {
+		*slash = 0;
+		r = durable ? mkdir_p_durable(dir, mode) : mkdir_p(dir, mode);
+	}
+	int saved = errno;
+	free(dir);
+	errno = saved;
+	return r;
+}
+
 int rm_rf_at(int dirfd, const char *name)
 {
 	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)

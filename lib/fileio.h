@@ -28,6 +28,8 @@ int fsync_dir(const char *path);
 int mkdir_p(const char *path, mode_t mode);
 /* The same, fsyncing the parent of every directory it creates. */
 int mkdir_p_durable(const char *path, mode_t mode);
+/* mkdir -p of the directory a file path is in (durably or not); 0 if none. */
+int mkdir_parent(const char *path, mode_t mode, bool durable);
 /* Removes a file or a directory tree below dirfd (rm -rf name). */
 int rm_rf_at(int dirfd, const char *name);
 /* Whether the file begins with the n bytes of magic (false if unreadable). */

@@ -71,17 +71,11 @@ static char *object_path(struct fs_store *s, const char *key, bool create_parent
 		return NULL;
 	}
 	char *path = xasprintf("%s/%s", s->root, key);
-	if (create_parent) {
-		char *dir = xstrdup(path);
-		*strrchr(dir, '/') = 0;
-		int r = s->batched ? mkdir_p(dir, 0755) : mkdir_p_durable(dir, 0755);
-		free(dir);
-		if (r < 0) {
-			int saved = errno;
-			free(path);
-			errno = saved;
-			return NULL;
-		}
+	if (create_parent && mkdir_parent(path, 0755, !s->batched) < 0) {
+		int saved = errno;
+		free(path);
+		errno = saved;
+		return NULL;
 	}
 	return path;
 }

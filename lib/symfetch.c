@@ -58,16 +58,6 @@ static bool missing(const struct symfetch *f, const char *rel)
 	return in_force;
 }
 
-static void make_parent(const char *path)
-{
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = 0;
-		mkdir_p(dir, 0755);
-	}
-	free(dir);
-}
 
 /* After a failure: the miss time, but at most FAILURE_REST. */
 static int rest_seconds(const struct symfetch *f)
@@ -94,7 +84,7 @@ static bool safe_rel(const char *rel)
 static void remember_miss(const struct symfetch *f, const char *rel, int seconds)
 {
 	char *path = miss_path(f, rel);
-	make_parent(path);
+	mkdir_parent(path, 0755, false);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		time_t when = time(NULL) - (f->miss_seconds - seconds);
@@ -219,7 +209,7 @@ static bool install(const struct symfetch *f, struct job *j)
 		return false;
 	}
 	char *final = xasprintf("%s/%s", f->cache, j->rel);
-	make_parent(final);
+	mkdir_parent(final, 0755, false);
 	bool ok = rename(j->tmp, final) == 0;
 	if (!ok)
 		log_warn("%s: %s", final, strerror(errno));

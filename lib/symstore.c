@@ -63,16 +63,13 @@ int symstore_add(const char *store, const char *text, size_t len, char **dest, c
 			if (*p >= 'a' && *p <= 'f')
 				*p = (char)(*p - 'a' + 'A');
 		char *path = symstore_path(store, sf->name, sf->id);
-		char *dir = xstrdup(path);
-		*strrchr(dir, '/') = 0;
-		if (mkdir_p_durable(dir, 0755) != 0 || atomic_write(path, text, len) != 0) {
+		if (mkdir_parent(path, 0755, true) != 0 || atomic_write(path, text, len) != 0) {
 			*err = xasprintf("%s: %s", path, strerror(errno));
 			rc = -2;
 			free(path);
 		} else {
 			*dest = path;
 		}
-		free(dir);
 	}
 	symfile_free(sf);
 	if (rc == 0) {

@@ -184,11 +184,8 @@ static void write_symbols(const char *root)
 		synth_symbols(&p, (const char *const *)g->names, g->nnames, &b);
 		const struct synth_module *m = &p.mods[p.product];
 		char *path = sym_path(root, m->debug_file, m->debug_id);
-		char *dir = xstrdup(path);
-		*strrchr(dir, '/') = 0;
-		if (mkdir_p(dir, 0755) < 0 || atomic_write(path, b.data, b.len) < 0)
+		if (mkdir_parent(path, 0755, false) < 0 || atomic_write(path, b.data, b.len) < 0)
 			die(1, "%s: %s", path, strerror(errno));
-		free(dir);
 		free(path);
 		for (int k = 0; k < p.nmods; k++) {
 			free(p.mods[k].code_file);

@@ -6,6 +6,7 @@
  * fails), reads and listings fall back to the secondary.
  */
 #include "store_impl.h"
+#include "crashid.h"
 #include "util.h"
 
 #include <errno.h>
@@ -241,6 +242,23 @@ void store_batch(struct store *s, bool on)
 int store_sync(struct store *s)
 {
 	return s->ops->sync ? s->ops->sync(s->impl) : 0;
+}
+
+char *store_raw_key(const char *crash_id)
+{
+	char date[9];
+	crashid_date(crash_id, date);
+	return xasprintf("v1/raw_crash/%s/%s", date, crash_id);
+}
+
+char *store_names_key(const char *crash_id)
+{
+	return xasprintf("v1/dump_names/%s", crash_id);
+}
+
+char *store_processed_key(const char *crash_id)
+{
+	return xasprintf("v1/processed_crash/%s", crash_id);
 }
 
 char *store_dump_key(const char *dump_name, const char *crash_id)

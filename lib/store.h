@@ -55,7 +55,14 @@ char *store_local_path(struct store *s, const char *key);
 void store_batch(struct store *s, bool on);
 int store_sync(struct store *s);
 
-/* The key of a dump: "dump" for the main minidump, else the dump's name. */
+/*
+ * The keys of a crash's objects (Socorro's layout, malloc'd): its raw
+ * crash under the day of its ID, its dump names, its processed crash, and
+ * each dump: "dump" for the main minidump, else the dump's name.
+ */
+char *store_raw_key(const char *crash_id);
+char *store_names_key(const char *crash_id);
+char *store_processed_key(const char *crash_id);
 char *store_dump_key(const char *dump_name, const char *crash_id);
 
 #endif

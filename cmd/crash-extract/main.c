@@ -281,7 +281,7 @@ static char *inline_params(struct db *db, const char *sql, const char *const *pa
 
 static json_t *load_processed(struct extract *x, const char *id)
 {
-	char *key = xasprintf("v1/processed_crash/%s", id);
+	char *key = store_processed_key(id);
 	size_t len;
 	char *text = store_get(x->store, key, 64 << 20, &len);
 	json_t *j = text ? json_loadb(text, len, 0, NULL) : NULL;

@@ -100,13 +100,13 @@ static int expire_dumps(struct store *s, const char *names_key, const char *id)
 static int expire_crash(struct store *s, const char *raw_key)
 {
 	const char *id = strrchr(raw_key, '/') + 1;
-	char *key = xasprintf("v1/dump_names/%s", id);
+	char *key = store_names_key(id);
 	/* The names go only after the dumps: they find them again next time. */
 	int rc = expire_dumps(s, key, id) == 0 ? delete_key(s, key) : -1;
 	free(key);
 	if (rc)
 		return -1;
-	key = xasprintf("v1/processed_crash/%s", id);
+	key = store_processed_key(id);
 	rc = delete_key(s, key);
 	free(key);
 	return rc == 0 ? delete_key(s, raw_key) : -1;

@@ -113,7 +113,7 @@ static int load_crash(struct crash_dir *c)
 }
 
 /* Writes every object of the crash, the raw crash last. */
-static int store_crash(struct store *st, struct crash_dir *c, const char *date)
+static int store_crash(struct store *st, struct crash_dir *c)
 {
 	size_t i;
 	json_t *name;
@@ -127,14 +127,14 @@ static int store_crash(struct store *st, struct crash_dir *c, const char *date)
 			return -1;
 	}
 	char *names = json_dumps(c->names, JSON_COMPACT);
-	char *key = xasprintf("v1/dump_names/%s", c->id);
+	char *key = store_names_key(c->id);
 	int r = store_put(st, key, names, strlen(names));
 	free(key);
 	free(names);
 	if (r < 0)
 		return -1;
 	char *raw = json_dumps(c->raw, JSON_COMPACT | JSON_SORT_KEYS);
-	key = xasprintf("v1/raw_crash/%s/%s", date, c->id);
+	key = store_raw_key(c->id);
 	r = store_put(st, key, raw, strlen(raw));
 	c->bytes += strlen(raw);
 	free(key);
@@ -264,9 +264,7 @@ static int store_one(struct store *st, const char *spool, const char *id, struct
 		*bad = true;
 		return 0;
 	}
-	char date[9];
-	crashid_date(id, date);
-	if (store_crash(st, c, date) < 0) {
+	if (store_crash(st, c) < 0) {
 		log_err("%s: store write failed: %s; left in the spool", id, strerror(errno));
 		return -1;
 	}

@@ -184,7 +184,7 @@ static char *get_object(struct worker *w, const char *id, const char *key, size_
 
 static int put_processed(struct worker *w, const char *id, json_t *processed)
 {
-	char *key = xasprintf("v1/processed_crash/%s", id);
+	char *key = store_processed_key(id);
 	char *text = json_dumps(processed, JSON_COMPACT | JSON_SORT_KEYS);
 	double start = now_ms();
 	int attempt = 0, rc;
@@ -266,7 +266,7 @@ static void dumps_free(struct dumps *d)
  */
 static int fetch_dumps(struct worker *w, const char *id, struct dumps *d)
 {
-	char *key = xasprintf("v1/dump_names/%s", id);
+	char *key = store_names_key(id);
 	size_t len;
 	char *text = get_object(w, id, key, 1 << 20, &len);
 	free(key);
@@ -324,9 +324,7 @@ static int fetch_dumps(struct worker *w, const char *id, struct dumps *d)
 
 static json_t *load_raw(struct worker *w, const char *id)
 {
-	char date[9];
-	crashid_date(id, date);
-	char *key = xasprintf("v1/raw_crash/%s/%s", date, id);
+	char *key = store_raw_key(id);
 	size_t len;
 	char *text = get_object(w, id, key, MAX_RAW_CRASH, &len);
 	free(key);

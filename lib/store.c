@@ -25,7 +25,8 @@ struct store {
  */
 struct dual {
 	struct store *primary, *secondary;
-	bool primary_only, secondary_only;	/* since the last sync */
+	bool batched;
+	bool primary_only, secondary_only;	/* in this batch, since the last sync */
 };
 
 /* The outcome of a write to both stores: it fails only if both failed. */
@@ -39,9 +40,21 @@ static int dual_outcome(struct dual *d, const char *key, int p, int perr, int s,
 	errno = p < 0 ? perr : serr;
 	if (p < 0 && s < 0)
 		return -1;
-	d->primary_only |= s < 0;
-	d->secondary_only |= p < 0;
+	if (d->batched) {	/* outside a batch, every put is durable when it returns */
+		d->primary_only |= s < 0;
+		d->secondary_only |= p < 0;
+	}
 	return 0;
+}
+
+/*
+ * The errno of a read or delete that failed on both sides: ENOENT only
+ * when neither has the object; any other error says more (a primary that
+ * cannot be read must not pass for one without the object).
+ */
+static int dual_errno(int perr, int serr)
+{
+	return perr != ENOENT ? perr : serr;
 }
 
 static int dual_put(void *impl, const char *key, const void *data, size_t len)
@@ -64,25 +77,45 @@ static char *dual_get(void *impl, const char *key, size_t max, size_t *len)
 {
 	struct dual *d = impl;
 	char *data = store_get(d->primary, key, max, len);
-	return data ? data : store_get(d->secondary, key, max, len);
+	if (data)
+		return data;
+	int perr = errno;
+	if ((data = store_get(d->secondary, key, max, len)))
+		return data;
+	errno = dual_errno(perr, errno);
+	return NULL;
 }
 
 static long long dual_size(void *impl, const char *key)
 {
 	struct dual *d = impl;
 	long long n = store_size(d->primary, key);
-	return n >= 0 ? n : store_size(d->secondary, key);
+	if (n >= 0)
+		return n;
+	int perr = errno;
+	if ((n = store_size(d->secondary, key)) >= 0)
+		return n;
+	errno = dual_errno(perr, errno);
+	return -1;
 }
 
+/*
+ * Deleted from both, or it fails: a copy left on either side would outlive
+ * the crash (listings read the primary). Missing is fine, as in a backend.
+ */
 static int dual_delete(void *impl, const char *key)
 {
 	struct dual *d = impl;
 	int p = store_delete(d->primary, key), perr = errno;
-	int s = store_delete(d->secondary, key);
-	if (p < 0)
-		log_warn("%s: deleting from the primary %s failed: %s", key, store_spec(d->primary),
-		    strerror(perr));
-	return p < 0 && s < 0 ? -1 : 0;
+	int s = store_delete(d->secondary, key), serr = errno;
+	bool pfail = p < 0 && perr != ENOENT, sfail = s < 0 && serr != ENOENT;
+	if (pfail || sfail) {
+		log_warn("%s: deleting from the %s %s failed: %s", key, pfail ? "primary" : "secondary",
+		    store_spec(pfail ? d->primary : d->secondary), strerror(pfail ? perr : serr));
+		errno = pfail ? perr : serr;
+		return -1;
+	}
+	return 0;
 }
 
 static int dual_list(void *impl, const char *prefix,
@@ -108,6 +141,8 @@ static void dual_batch(void *impl, bool on)
 	struct dual *d = impl;
 	store_batch(d->primary, on);
 	store_batch(d->secondary, on);
+	d->batched = on;
+	d->primary_only = d->secondary_only = false;
 }
 
 /*

@@ -13,7 +13,7 @@ ok "and they verify clean" crash-move verify --from old --to new
 # The primary is broken: a file where its v1/ directory should be.
 mkdir -p down && : >down/v1
 ok "store tests pass with a broken primary (writes and reads go to the secondary)" \
-	env STORE_SPEC="down,up" "$ROOT/t/unit/store.test"
+	env STORE_SPEC="down,up" STORE_PRIMARY_BROKEN=1 "$ROOT/t/unit/store.test"
 echo '{"count": 2, "frames": ["g"], "os": "Linux"}' | crash-synth --out spool --symbols syms --seed 3 >/dev/null 2>&1
 crash-move --spool spool --to "down,up2" >moved2 2>err
 is "primary down: crash-move still succeeds" "$?" 0

@@ -52,6 +52,16 @@ cp names.saved "store/v1/dump_names/$id"
 crash-move expire --to store --before 2026-01-13 2>/dev/null
 is "readable again: it goes too" "$(find store/v1 -type f -name "$id" | wc -l)" 0
 
+# The same through a pair of stores (a migration): the secondary not
+# having the names must not pass for the crash having none.
+echo "$spec" | crash-synth --out spool4 --symbols syms --seed 4 --date 2026-01-12 >pair 2>/dev/null
+crash-move --spool spool4 --to pairA >/dev/null 2>&1
+id=$(jq -r .crash_id pair | head -1)
+rm "pairA/v1/dump_names/$id" && mkdir "pairA/v1/dump_names/$id"
+crash-move expire --to pairA,pairB --before 2026-01-13 2>pair.err
+is "a pair, the primary's names unreadable: exit 1" "$?" 1
+is "the crash is kept, dump and all" "$(find pairA/v1 -type f -name "$id" | wc -l)" 2
+
 # --keep-days counts back from today; today is always kept.
 echo "$spec" | crash-synth --out spool2 --symbols syms --seed 9 >today 2>/dev/null
 crash-move --spool spool2 --to store >/dev/null 2>&1

@@ -8,6 +8,7 @@
 #include "tap.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -54,10 +55,15 @@ int main(void)
 	free(data);
 	is_int(store_size(s, "v1/dump/a"), 8, "size");
 	is_int(store_size(s, "v1/dump/b c&d"), 0, "size of an empty object");
+	/* A pair whose primary cannot be read cannot tell a missing object. */
+	bool broken = getenv("STORE_PRIMARY_BROKEN") != NULL;
+	int missing = broken ? ENOTDIR : ENOENT;
 	errno = 0;
-	ok(store_get(s, "v1/dump/nope", 100, &len) == NULL && errno == ENOENT, "missing object: ENOENT");
+	ok(store_get(s, "v1/dump/nope", 100, &len) == NULL && errno == missing, "missing object: %s",
+	    strerror(missing));
 	errno = 0;
-	ok(store_size(s, "v1/dump/nope") < 0 && errno == ENOENT, "size of a missing object: ENOENT");
+	ok(store_size(s, "v1/dump/nope") < 0 && errno == missing, "size of a missing object: %s",
+	    strerror(missing));
 	char *local = store_local_path(s, "v1/dump/a");
 	if (strncmp(spec, "s3://", 5) == 0 || strchr(spec, ',')) {
 		ok(local == NULL, "no local file in S3 or a pair of stores");
@@ -100,9 +106,14 @@ int main(void)
 	is_int(calls, 1, "a listing stops when asked");
 	buf_free(&seen.keys);
 
-	ok(store_delete(s, "v1/dump/a") == 0, "delete");
-	ok(store_size(s, "v1/dump/a") < 0, "gone after delete");
-	ok(store_delete(s, "v1/dump/a") == 0, "deleting twice is fine");
+	if (broken) {
+		ok(store_delete(s, "v1/dump/a") < 0 && errno == ENOTDIR,
+		    "delete fails while the primary may still hold a copy");
+	} else {
+		ok(store_delete(s, "v1/dump/a") == 0, "delete");
+		ok(store_size(s, "v1/dump/a") < 0, "gone after delete");
+		ok(store_delete(s, "v1/dump/a") == 0, "deleting twice is fine");
+	}
 	store_close(s);
 	if (dir) {
 		char *cmd = xasprintf("rm -rf %s", dir);

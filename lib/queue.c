@@ -68,12 +68,15 @@ int queue_renew(struct db *db, const char *crash_id, const char *worker, char **
 	    3, params, NULL, NULL, err);
 }
 
-int queue_release(struct db *db, const char *crash_id, const char *worker, char **err)
+int queue_release(struct db *db, const char *crash_id, const char *worker, bool attempted,
+    char **err)
 {
 	const char *params[] = { crash_id, worker };
-	return db_query(db, "UPDATE crash_queue SET claimed_by = NULL, claimed_at = NULL, "
-	    "attempts = attempts - 1 WHERE crash_id = $1 AND claimed_by = $2", 2, params,
-	    NULL, NULL, err);
+	return db_query(db, attempted
+	    ? "UPDATE crash_queue SET claimed_by = NULL, claimed_at = NULL"
+	      " WHERE crash_id = $1 AND claimed_by = $2"
+	    : "UPDATE crash_queue SET claimed_by = NULL, claimed_at = NULL, attempts = attempts - 1"
+	      " WHERE crash_id = $1 AND claimed_by = $2", 2, params, NULL, NULL, err);
 }
 
 static int depth_row(void *ctx, int ncols, const char *const *v, const char *const *names)

@@ -33,8 +33,13 @@ int queue_done(struct db *db, const char *crash_id, const char *worker, char **e
 /* Restarts the timeout of a claim of worker (a batch that takes long). */
 int queue_renew(struct db *db, const char *crash_id, const char *worker, char **err);
 
-/* Hands back a claim of worker not yet worked on (a clean shutdown). */
-int queue_release(struct db *db, const char *crash_id, const char *worker, char **err);
+/*
+ * Hands back a claim of worker, to be handed out again at once: one not
+ * yet worked on (a clean shutdown; the attempt is not counted), or one
+ * whose attempt was cut short (counted, so that it cannot loop forever).
+ */
+int queue_release(struct db *db, const char *crash_id, const char *worker, bool attempted,
+    char **err);
 
 struct queue_depth {
 	long waiting;		/* not claimed, or claim expired */

@@ -110,20 +110,32 @@ is "database restarted: the worker carries on" "$(dbq 'SELECT count(*), count(DI
 like "and said what happened" "$(cat pgdown.err)" "queue: |database write failed"
 
 # Slow crashes: a batch's claims outlive the timeout only if renewed.
-# Worker A claims four crashes and walks each for 1.2 s under a 2 s
-# timeout; worker B waits for anything to expire. No crash is handed out twice.
+# Worker A claims four crashes and walks each for about 1 s under a 3 s
+# timeout (renewed past 1.5 s: any walk of 0.75 to 3 s leaves time to);
+# worker B waits for anything to expire. No crash is handed out twice.
 dbq 'DELETE FROM crash_queue; DELETE FROM crashes' >/dev/null
 jq -r .crash_id synth2 | head -4 | while read -r c; do
 	dbq "INSERT INTO crash_queue (crash_id, queued_at) VALUES ('$c', 1)"
 done >/dev/null
-printf '#!/bin/sh\nsleep 1.2\nexec crash-stackwalk "$@"\n' >slow-walker; chmod +x slow-walker
-$PROC --queue "$DB" --drain --claim-timeout 2 --stackwalk ./slow-walker >slowA 2>/dev/null &
+printf '#!/bin/sh\nsleep 1\nexec crash-stackwalk "$@"\n' >slow-walker; chmod +x slow-walker
+$PROC --queue "$DB" --drain --claim-timeout 3 --stackwalk ./slow-walker >slowA 2>/dev/null &
 pid=$!
 until [ "$(dbq 'SELECT count(*) FROM crash_queue WHERE claimed_by IS NOT NULL')" = 4 ]; do sleep 0.05; done
-$PROC --queue "$DB" --drain --claim-timeout 2 >slowB 2>/dev/null
+$PROC --queue "$DB" --drain --claim-timeout 3 >slowB 2>/dev/null
 wait $pid
 is "a slow batch: every crash handed out once ($(wc -l <slowA) + $(wc -l <slowB))" \
 	"$(cat slowA slowB | jq -r .crash_id | sort | uniq -d | wc -l) $(cat slowA slowB | jq -r 'select(.status == "ok") | .crash_id' | sort -u | wc -l)" "0 4"
+
+# A walker stopped from outside: the claim is handed back at once (not
+# after the 600 s timeout), the attempt counted, so it cannot loop forever.
+dbq 'DELETE FROM crash_queue; DELETE FROM crashes' >/dev/null
+iid=$(jq -r .crash_id synth2 | head -1)
+dbq "INSERT INTO crash_queue (crash_id, queued_at) VALUES ('$iid', 1)" >/dev/null
+printf '#!/bin/sh\nkill -TERM $$\n' >stopped-walker; chmod +x stopped-walker
+timeout 60 $PROC --queue "$DB" --drain --claim-timeout 600 --stackwalk ./stopped-walker >intr 2>/dev/null
+is "interrupted walks: handed back and tried again at once, five times" "$(jq -r .status intr | sort | uniq -c | tr -s ' ')" " 5 interrupted"
+is "then kept in the queue, unclaimed, with no row" "$(dbq "SELECT attempts, claimed_by IS NULL, (SELECT count(*) FROM crashes) FROM crash_queue")" "5|t|0"
+dbq 'DELETE FROM crash_queue' >/dev/null
 
 # The same queue on SQLite.
 crash-synth --out spool3 --symbols syms --seed 5 <specs >/dev/null 2>&1

@@ -346,7 +346,7 @@ static json_t *load_raw(struct worker *w, const char *id)
 	return raw;
 }
 
-/* Processes one crash; its status ("ok", "skipped", "missing", "failed"). */
+/* Processes one crash; its status ("ok", "skipped", "missing", "failed", "interrupted"). */
 static const char *process_one(struct worker *w, const char *id)
 {
 	double start = now_ms();
@@ -374,10 +374,12 @@ static const char *process_one(struct worker *w, const char *id)
 	json_t *processed = process_crash(&p, &in, &interrupted);
 	dumps_free(&d);
 	const char *status = "ok";
-	if (interrupted)
+	if (interrupted) {
 		log_warn("%s: a walker was stopped from outside: not recorded, left to process again", id);
-	if (interrupted || put_processed(w, id, processed) != 0 || put_row(w, id, processed) != 0)
+		status = "interrupted";
+	} else if (put_processed(w, id, processed) != 0 || put_row(w, id, processed) != 0) {
 		status = "failed";
+	}
 	report(id, processed, status, now_ms() - start);
 	json_decref(processed);
 	json_decref(raw);
@@ -410,7 +412,7 @@ static void worker_close(struct worker *w)
 	if (w->qdb) {
 		char *err = NULL;
 		for (; w->next_claimed < w->nclaimed; w->next_claimed++)
-			if (queue_release(w->qdb, w->claimed[w->next_claimed], w->name, &err) != 0) {
+			if (queue_release(w->qdb, w->claimed[w->next_claimed], w->name, false, &err) != 0) {
 				log_warn("%s: claim not handed back (it expires): %s",
 				    w->claimed[w->next_claimed], err);
 				free(err);
@@ -528,6 +530,11 @@ static void finish_queued(struct worker *w, const char *id, const char *status)
 	bool done = !strcmp(status, "ok") || !strcmp(status, "skipped");
 	if (done && queue_done(w->qdb, id, w->name, &err) != 0) {
 		log_warn("%s: processed, but still in the queue (it will be skipped): %s", id, err);
+		free(err);
+	}
+	/* Not the crash's fault: handed back at once instead of when the claim expires. */
+	if (!strcmp(status, "interrupted") && queue_release(w->qdb, id, w->name, true, &err) != 0) {
+		log_warn("%s: claim not handed back (it expires): %s", id, err);
 		free(err);
 	}
 }

@@ -119,7 +119,7 @@ like "a walker that crashes" "$(jq -r .signature o.crashed)" "ERROR_STACKWALKER_
 printf '#!/bin/sh\nkill -TERM $$\n' >stopped-walker; chmod +x stopped-walker
 echo "$one" | crash-process --store store --db "$DB" --reprocess --stackwalk ./stopped-walker >o 2>err
 is "a walker stopped from outside: exit 1" "$?" 1
-is "the crash failed, to be processed again" "$(jq -r .status o)" failed
+is "the crash is reported interrupted, to be processed again" "$(jq -r .status o)" interrupted
 like "and why" "$(cat err)" "stopped from outside"
 is "its row is the last real result" "$(dbq "SELECT signature FROM crashes WHERE crash_id = '$(echo "$one" | jq -r .crash_id)'")" \
 	"$(jq -r .signature o.crashed)"

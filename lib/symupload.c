@@ -32,15 +32,6 @@ struct symupload {
 };
 
 /* A refusal: the status and {"error": why}. */
-/* A JSON string of text that may quote the upload's bytes (not always UTF-8). */
-static json_t *json_text(const char *text)
-{
-	char *valid = utf8_sanitize(text, strlen(text), NULL);
-	json_t *s = json_string(valid);
-	free(valid);
-	return s;
-}
-
 static void set_reply(struct symupload_reply *r, int status, const char *why)
 {
 	json_t *o = json_pack("{s:o}", "error", json_text(why));

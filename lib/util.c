@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -353,4 +354,12 @@ const char *path_basename(const char *path)
 	if (bslash && (!slash || bslash > slash))
 		slash = bslash;
 	return slash ? slash + 1 : path;
+}
+
+json_t *json_text(const char *text)
+{
+	char *valid = utf8_sanitize(text, strlen(text), NULL);
+	json_t *s = json_string(valid);
+	free(valid);
+	return s;
 }

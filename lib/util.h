@@ -85,5 +85,11 @@ void unmap_file(void *map, size_t len);
 
 /* Replaces invalid UTF-8 sequences by U+FFFD; returns a new string. */
 char *utf8_sanitize(const char *s, size_t len, size_t *outlen);
+/*
+ * A JSON string of text that need not be UTF-8 (file names, fields of an
+ * upload): never NULL, where json_string() refuses such bytes.
+ */
+struct json_t;
+struct json_t *json_text(const char *text);
 
 #endif

@@ -102,4 +102,10 @@ is "gc: down to the size, the last used kept for last" "$(find gst -name '*.sym'
 is "gc: the last used went last" "$(tail -1 gc | jq -r .path)" "$newest"
 crash-symbols gc --store gst >/dev/null 2>&1
 is "gc: without a limit, a usage error" "$?" 2
+# Names that are not UTF-8 (a module and its file): added, and said in JSON.
+printf 'MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 b\377.so\nFUNC 1000 10 0 f\n' >"$(printf 'b\377.sym')"
+crash-symbols add --store ust "$(printf 'b\377.sym')" >uout 2>/dev/null
+is "a name that is not UTF-8: exit 0" "$?" 0
+is "and one JSON line for it" "$(jq -r .status uout)" added
+ok "stored under its own bytes" test -s "ust/$(printf 'b\377.so')/0123456789ABCDEF0123456789ABCDEF0/$(printf 'b\377.so').sym"
 done_testing

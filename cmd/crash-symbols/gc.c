@@ -13,7 +13,7 @@
 
 static void print_removed(void *ctx, const char *path, long long bytes, const char *why)
 {
-	json_t *line = json_pack("{s:s,s:I,s:s}", "path", path, "bytes", (json_int_t)bytes, "why", why);
+	json_t *line = json_pack("{s:o,s:I,s:s}", "path", json_text(path), "bytes", (json_int_t)bytes, "why", why);
 	char *s = json_dumps(line, JSON_COMPACT);
 	puts(s);
 	free(s);

@@ -46,13 +46,14 @@ static int failures;
 
 static void report(const char *file, const char *entry, const char *dest, const char *why)
 {
-	json_t *line = json_pack("{s:s,s:s}", "file", file, "status", dest ? "added" : "rejected");
+	/* File names need not be UTF-8. */
+	json_t *line = json_pack("{s:o,s:s}", "file", json_text(file), "status", dest ? "added" : "rejected");
 	if (entry)
-		json_object_set_new(line, "entry", json_string(entry));
+		json_object_set_new(line, "entry", json_text(entry));
 	if (dest)
-		json_object_set_new(line, "path", json_string(dest));
+		json_object_set_new(line, "path", json_text(dest));
 	if (why)
-		json_object_set_new(line, "reason", json_string(why));
+		json_object_set_new(line, "reason", json_text(why));
 	char *s = json_dumps(line, JSON_COMPACT);
 	puts(s);
 	free(s);
@@ -95,7 +96,7 @@ static int fetch_main(const struct conf *c, char **dumps, int n)
 			status = 1;
 		} else {
 			int got = symfetch_modules(&sf, md, roots, nroots);
-			json_t *line = json_pack("{s:s, s:i}", "dump", dumps[i], "fetched", got);
+			json_t *line = json_pack("{s:o, s:i}", "dump", json_text(dumps[i]), "fetched", got);
 			char *text = json_dumps(line, JSON_COMPACT);
 			puts(text);
 			free(text);

@@ -76,6 +76,12 @@ static void exec_child(char **argv, const struct walk_limits *lim, int out, int 
 	if (lim->memory_bytes > 0 && ADDRESS_LIMIT_WORKS)
 		setrlimit(RLIMIT_AS, &mem);
 	setpgid(0, 0);
+	/* Nothing to read: a walker in a background group must not stop on the terminal. */
+	int null = open("/dev/null", O_RDONLY);
+	if (null > 0) {
+		dup2(null, 0);
+		close(null);
+	}
 	dup2(out, 1);
 	dup2(err, 2);
 	execv(argv[0], argv);
@@ -188,7 +194,8 @@ void walk_isolated(const struct walk_request *req, struct walk_result *out)
 	    : collect(po[0], pe[0], &req->limits, start, &json, &errors);
 	int wstatus = 0;
 	if (pid > 0) {
-		if (failure)
+		/* The whole group: a wrapper script's children, a symbol fetch. */
+		if (failure && kill(-pid, SIGKILL) != 0)
 			kill(pid, SIGKILL);
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;

@@ -105,12 +105,14 @@ is "several dumps: a dump named uuid cannot replace the uuid" "$(jq -r '[.uuid, 
 like "several dumps: what is not a minidump is not walked" "$(jq -r .processor_notes "$p")" "memory_report is not a minidump"
 
 # A walker that hangs or dies is killed and the crash still processed.
-printf '#!/bin/sh\nsleep 30\n' >hang-walker; chmod +x hang-walker
+# A sleep of its own length, to look for afterwards.
+printf '#!/bin/sh\nsleep 30.%s\n' $$ >hang-walker; chmod +x hang-walker
 printf '#!/bin/sh\nkill -SEGV $$\n' >crash-walker; chmod +x crash-walker
 one=$(head -1 moved)
 start=$(date +%s)
 echo "$one" | crash-process --store store --db "$DB" --reprocess --stackwalk ./hang-walker --walk-timeout 1 >o 2>/dev/null
 ok "a hanging walk is killed at the time limit" test $(($(date +%s) - start)) -lt 10
+is "... with what it started (the walker's process group)" "$(pgrep -f "sleep 30.$$" | wc -l)" 0
 like "... and the crash processed with its status" "$(jq -r '[.status, .signature] | join(" ")' o)" "^ok EMPTY: .*ERROR_STACKWALKER_TIMEOUT"
 echo "$one" | crash-process --store store --db "$DB" --reprocess --stackwalk ./crash-walker >o.crashed 2>/dev/null
 like "a walker that crashes" "$(jq -r .signature o.crashed)" "ERROR_STACKWALKER_CRASHED"

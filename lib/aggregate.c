@@ -8,7 +8,9 @@
 #include "aggregate.h"
 #include "aggwindow.h"
 #include "db.h"
+#include "dbbatch.h"
 #include "sketch.h"
+#include "strmap.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -55,24 +57,53 @@ struct group {
 	bool open;
 };
 
+/* The earliest crash of a signature in the day, for its first appearance. */
+struct first_seen {
+	char *date, *build;
+};
+
 struct day_build {
 	struct db *db;
 	const char *day;
 	struct group g;
+	struct db_batch rows;		/* daily_aggregates */
+	struct strmap first;		/* signature -> struct first_seen */
 	char *err;
 	int rc;
-	/* the earliest crash of each signature seen, for first appearance */
-	char *sig, *sig_date, *sig_build;
 };
 
-static void flush_signature(struct day_build *b)
+static void first_seen_free(void *p)
 {
-	if (b->sig && b->rc == 0)
-		b->rc = db_note_signature(b->db, b->sig, b->sig_date, b->sig_build, &b->err);
-	free(b->sig);
-	free(b->sig_date);
-	free(b->sig_build);
-	b->sig = b->sig_date = b->sig_build = NULL;
+	struct first_seen *f = p;
+	free(f->date);
+	free(f->build);
+	free(f);
+}
+
+static void see_signature(struct day_build *b, const char *sig, const char *date, const char *build)
+{
+	struct first_seen *f = strmap_get(&b->first, sig);
+	if (f && strcmp(date, f->date) >= 0)	/* dates compare as text */
+		return;
+	if (!f) {
+		f = xcalloc(1, sizeof *f);
+		strmap_put(&b->first, sig, f);
+	}
+	free(f->date);
+	free(f->build);
+	f->date = xstrdup(date);
+	f->build = build ? xstrdup(build) : NULL;
+}
+
+/* Once per signature of the day: the table keeps the earliest of all days. */
+static int note_signatures(struct day_build *b)
+{
+	for (size_t i = 0; b->rc == 0 && i < b->first.cap; i++) {
+		struct first_seen *f = b->first.values[i];
+		if (b->first.keys[i])
+			b->rc = db_note_signature(b->db, b->first.keys[i], f->date, f->build, &b->err);
+	}
+	return b->rc;
 }
 
 static void flush_group(struct day_build *b)
@@ -86,13 +117,9 @@ static void flush_group(struct day_build *b)
 		snprintf(startup, sizeof startup, "%lld", g->startup);
 		snprintf(sampled, sizeof sampled, "%.6f", g->sampled);
 		char *installs = sketch_dump(&g->installs);
-		const char *params[] = { b->day, g->key[0], g->key[1], g->key[2], g->key[3],
+		const char *row[] = { b->day, g->key[0], g->key[1], g->key[2], g->key[3],
 			g->key[4], g->key[5], g->key[6], count, startup, installs, sampled };
-		b->rc = db_query(b->db, "INSERT INTO daily_aggregates (date, product, version,"
-		    " release_channel, process_type, os_name, build_id, signature, count,"
-		    " startup_count, installs, sampled_count)"
-		    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-		    12, params, NULL, NULL, &b->err);
+		b->rc = db_batch_add(&b->rows, row, &b->err);
 		free(installs);
 	}
 	for (int i = 0; i < NDIMS; i++)
@@ -126,21 +153,8 @@ static int add_crash(void *ctx, int ncols, const char *const *v, const char *con
 	b->g.sampled += 100.0 / (rate > 0 && rate <= 100 ? (double)rate : 100.0);
 	if (v[NDIMS])
 		sketch_add(&b->g.installs, v[NDIMS]);
-	/* First appearance: the earliest crash per signature (dates compare as text). */
-	const char *sig = v[D_SIGNATURE] ? v[D_SIGNATURE] : "", *date = v[NDIMS + 2];
-	if (b->sig && strcmp(b->sig, sig) == 0) {
-		if (date && strcmp(date, b->sig_date) < 0) {
-			free(b->sig_date);
-			free(b->sig_build);
-			b->sig_date = xstrdup(date);
-			b->sig_build = v[D_BUILD] ? xstrdup(v[D_BUILD]) : NULL;
-		}
-	} else if (date) {
-		flush_signature(b);
-		b->sig = xstrdup(sig);
-		b->sig_date = xstrdup(date);
-		b->sig_build = v[D_BUILD] ? xstrdup(v[D_BUILD]) : NULL;
-	}
+	if (v[NDIMS + 2])
+		see_signature(b, v[D_SIGNATURE] ? v[D_SIGNATURE] : "", v[NDIMS + 2], v[D_BUILD]);
 	return b->rc != 0;
 }
 
@@ -150,6 +164,10 @@ static int rebuild_day(struct db *db, const char *day, const char *ncrashes, con
 	char next[11];
 	day_string(day_number(day) + 1, next);
 	struct day_build b = { .db = db, .day = day };
+	db_batch_init(&b.rows, db, "INSERT INTO daily_aggregates (date, product, version,"
+	    " release_channel, process_type, os_name, build_id, signature, count, startup_count,"
+	    " installs, sampled_count)", 12);
+	strmap_init(&b.first);
 	const char *range[] = { day, next };
 	char *select = xasprintf("SELECT coalesce(product, ''), coalesce(version, ''),"
 	    " coalesce(release_channel, ''), coalesce(process_type, ''), coalesce(os_name, ''),"
@@ -165,7 +183,11 @@ static int rebuild_day(struct db *db, const char *day, const char *ncrashes, con
 	if (b.rc == 0 && db_query(db, select, 2, range, add_crash, &b, &b.err) != 0 && !b.err)
 		b.rc = -1;
 	flush_group(&b);
-	flush_signature(&b);
+	if (b.rc == 0 && db_batch_flush(&b.rows, &b.err) != 0)
+		b.rc = -1;
+	note_signatures(&b);
+	db_batch_free(&b.rows);
+	strmap_free(&b.first, first_seen_free);
 	if (b.rc == 0) {
 		free(b.err);
 		b.err = NULL;

@@ -15,6 +15,7 @@
 #include "aggregate.h"
 #include "aggwindow.h"
 #include "db.h"
+#include "dbbatch.h"
 #include "sketch.h"
 #include "strmap.h"
 #include "util.h"
@@ -26,7 +27,7 @@ enum { K_PRODUCT, K_VERSION, K_SIGNATURE, NKEY };
 enum { OS_WIN, OS_MAC, OS_LIN, OS_OTHER };
 
 struct sigday {
-	struct db *db;
+	struct db_batch rows;
 	const char *day;
 	char *key[NKEY];
 	long long count, startup, os[4];
@@ -45,11 +46,9 @@ static void flush(struct sigday *g)
 		for (int i = 0; i < 4; i++)
 			snprintf(n[2 + i], 24, "%lld", g->os[i]);
 		char *installs = sketch_dump(&g->installs);
-		const char *p[] = { g->day, g->key[0], g->key[1], g->key[2], n[0], n[1], n[2], n[3],
+		const char *row[] = { g->day, g->key[0], g->key[1], g->key[2], n[0], n[1], n[2], n[3],
 			n[4], n[5], installs };
-		g->rc = db_query(g->db, "INSERT INTO signature_days (date, product, version, signature,"
-		    " count, startup_count, win_count, mac_count, lin_count, other_count, installs)"
-		    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", 11, p, NULL, NULL, &g->err);
+		g->rc = db_batch_add(&g->rows, row, &g->err);
 		free(installs);
 	}
 	for (int i = 0; i < NKEY; i++)
@@ -89,7 +88,9 @@ static int add(void *ctx, int ncols, const char *const *v, const char *const *na
 
 int sigdays_rebuild(struct db *db, const char *day, const char *next, char **err)
 {
-	struct sigday g = { .db = db, .day = day };
+	struct sigday g = { .day = day };
+	db_batch_init(&g.rows, db, "INSERT INTO signature_days (date, product, version, signature,"
+	    " count, startup_count, win_count, mac_count, lin_count, other_count, installs)", 11);
 	const char *range[] = { day, next };
 	g.rc = db_query(db, "DELETE FROM signature_days WHERE date = $1", 1, range, NULL, NULL, &g.err);
 	if (g.rc == 0 && db_query(db, "SELECT coalesce(product, ''), coalesce(version, ''),"
@@ -98,6 +99,9 @@ int sigdays_rebuild(struct db *db, const char *day, const char *next, char **err
 	    2, range, add, &g, &g.err) != 0 && !g.rc)
 		g.rc = -1;
 	flush(&g);
+	if (g.rc == 0)
+		g.rc = db_batch_flush(&g.rows, &g.err);
+	db_batch_free(&g.rows);
 	if (g.rc != 0)
 		*err = g.err ? g.err : xstrdup("signature_days failed");
 	return g.rc;

@@ -5,9 +5,11 @@
  * written, first appearance of signatures, retention.
  */
 #include "db.h"
+#include "dbbatch.h"
 #include "util.h"
 #include "tap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -50,6 +52,33 @@ static void put(struct db *db, json_t *c, const char *what)
 		printf("# %s\n", err);
 	free(err);
 	json_decref(c);
+}
+
+/* Rows inserted a batch at a time: full batches, the rest, NULLs, an error. */
+static void test_batch(struct db *db)
+{
+	char *err = NULL;
+	ok(db_query(db, "CREATE TABLE batch_test (n INTEGER PRIMARY KEY, label TEXT)", 0, NULL,
+	    NULL, NULL, &err) == 0, "a table for batches");
+	struct db_batch b;
+	db_batch_init(&b, db, "INSERT INTO batch_test (n, label)", 2);
+	int rc = 0;
+	for (int i = 0; i < 2 * DB_BATCH_ROWS + 7 && rc == 0; i++) {
+		char n[16], label[16];
+		snprintf(n, sizeof n, "%d", i);
+		snprintf(label, sizeof label, "row %d", i);
+		const char *row[] = { n, i % 2 ? label : NULL };
+		rc = db_batch_add(&b, row, &err);
+	}
+	ok(rc == 0 && db_batch_flush(&b, &err) == 0, "%d rows added and flushed", 2 * DB_BATCH_ROWS + 7);
+	is_scalar(db, "SELECT count(*) FROM batch_test", "1007", "every row inserted once");
+	is_scalar(db, "SELECT count(label) FROM batch_test", "503", "NULLs as NULL");
+	is_scalar(db, "SELECT label FROM batch_test WHERE n = 1001", "row 1001", "values in their columns");
+	const char *dup[] = { "5", "again" };
+	ok(db_batch_add(&b, dup, &err) == 0 && db_batch_flush(&b, &err) != 0 && err,
+	    "a failing insert is an error with a message");
+	free(err);
+	db_batch_free(&b);
 }
 
 int main(int argc, char **argv)
@@ -98,6 +127,8 @@ int main(int argc, char **argv)
 	ok(db_query(db, "SELECT nonsense FROM nowhere", 0, NULL, NULL, NULL, &err) != 0 && err,
 	    "a bad statement is an error with a message");
 	free(err);
+	err = NULL;
+	test_batch(db);
 	db_close(db);
 	ok(db_open("postgresql://nobody@/x?host=/nonexistent", &err) == NULL && err,
 	    "an unreachable server is an error with a message");

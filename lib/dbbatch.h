@@ -1,0 +1,29 @@
+/*
+ * dbbatch.h: rows inserted many at a time. One multi-row INSERT per
+ * DB_BATCH_ROWS rows instead of one statement, and one round trip to the
+ * server, per row: aggregating a day writes tens of thousands of rows.
+ */
+#ifndef CRASH_DBBATCH_H
+#define CRASH_DBBATCH_H
+
+#include "db.h"
+
+/* 500 rows of a dozen columns stay well below both databases' parameter limits. */
+#define DB_BATCH_ROWS 500
+
+struct db_batch {
+	struct db *db;
+	const char *insert;	/* "INSERT INTO t (a, b, ...)", without VALUES */
+	int ncols, n;
+	char **values;		/* n rows of ncols copies (NULL for SQL NULL) */
+};
+
+void db_batch_init(struct db_batch *b, struct db *db, const char *insert, int ncols);
+/* Adds a row of ncols values (copied); inserts the batch once it is full. 0 or -1 with *err. */
+int db_batch_add(struct db_batch *b, const char *const *row, char **err);
+/* Inserts the rows added since the last insert. */
+int db_batch_flush(struct db_batch *b, char **err);
+/* Drops rows not inserted and frees the batch. */
+void db_batch_free(struct db_batch *b);
+
+#endif

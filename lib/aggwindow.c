@@ -152,11 +152,41 @@ static int window_compute(struct db *db, long end, int days, char **err)
 	return rc;
 }
 
+/*
+ * A window that ends past the day after the last day with crashes is not
+ * made: it holds days still to come, and is made again as each of them
+ * arrives. What it held is dropped, so that a question about it is
+ * answered from the daily aggregates. An hourly run that changes today
+ * makes 5 windows instead of 53.
+ */
+static int window_drop(struct db *db, long end, int days, char **err)
+{
+	char e[11], n[8];
+	day_string(end, e);
+	snprintf(n, sizeof n, "%d", days);
+	const char *p[] = { e, n };
+	int rc = db_query(db, "DELETE FROM top_windows WHERE end_date = $1 AND days = $2", 2, p,
+	    NULL, NULL, err);
+	if (rc == 0)
+		rc = db_query(db, "DELETE FROM top_window_totals WHERE end_date = $1 AND days = $2", 2, p,
+		    NULL, NULL, err);
+	return rc;
+}
+
+static int read_day(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	*(long *)ctx = v[0] ? day_number(v[0]) : -1;
+	return 0;
+}
+
 int windows_update(struct db *db, const long *days, int ndays, char **err)
 {
 	static const int sizes[] = TOP_WINDOW_SIZES;
 	struct strmap done;
-	int rc = 0;
+	long last = -1;
+	size_t made = 0;
+	int rc = db_query(db, "SELECT max(date) FROM aggregate_days WHERE crashes > 0", 0, NULL,
+	    read_day, &last, err);
 	strmap_init(&done);
 	for (size_t k = 0; rc == 0 && k < sizeof sizes / sizeof sizes[0]; k++)
 		for (int i = 0; rc == 0 && i < ndays; i++)
@@ -166,10 +196,16 @@ int windows_update(struct db *db, const long *days, int ndays, char **err)
 				if (strmap_get(&done, key))
 					continue;
 				strmap_put(&done, key, (void *)1);
-				rc = window_compute(db, end, sizes[k], err);
+				if (last >= 0 && end <= last + 1) {
+					rc = window_compute(db, end, sizes[k], err);
+					made++;
+				} else {
+					rc = window_drop(db, end, sizes[k], err);
+				}
 			}
 	if (rc == 0)
-		log_info("%zu windows of top signatures recomputed", done.n);
+		log_info("%zu windows of top signatures recomputed, %zu dropped until their days come",
+		    made, done.n - made);
 	strmap_free(&done, NULL);
 	return rc;
 }

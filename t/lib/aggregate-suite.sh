@@ -56,6 +56,15 @@ crash-aggregate -v --db "$DB" $TOP --version 12.0 >v 2>err
 like "one version: answered ready-made" "$(cat err)" "from the ready-made window"
 crash-aggregate --db "$DB" $TOP --version 12.0 --from-crashes >v2
 is "one version: every number as the crash rows give it, installs too" "$(cat v)" "$(cat v2)"
+# Windows that end past the day after the last day with crashes are not
+# made (their days are still to come): asked anyway, the daily aggregates answer.
+LATE="topcrashers --product Firefox --days 3 --end-date 2026-11-22 --format ndjson"
+crash-aggregate -v --db "$DB" $LATE >late 2>err
+like "a window past the data: from the daily aggregates" "$(cat err)" "answered from daily_aggregates"
+crash-aggregate --db "$DB" $LATE --from-crashes >late-rows
+is "... with the crash rows' answer" "$(cat late)" "$(cat late-rows)"
+crash-aggregate -v --db "$DB" topcrashers --product Firefox --days 3 --end-date 2026-11-21 2>err >/dev/null
+like "the window ending the day after the last: ready-made" "$(cat err)" "from the ready-made window"
 crash-aggregate --db "$DB" $TOP --os Linux >v
 is "an OS filter" "$(jq -c '[.signature, .count]' v | tr '\n' ' ')" '["mozilla::Alpha::Crash",2] ["Beta::Run",1] '
 crash-aggregate --db "$DB" $TOP --by build >v
@@ -225,3 +234,9 @@ is "odd signatures: exit 0" "$?" 0
 ok "odd signatures: a quote and a backslash in them" sh -c "jq -r .signature odd | grep -q '\"' && jq -r .signature odd | grep -qF '\\'"
 crash-aggregate --db "$DB" $ODD --from-crashes >odd-rows
 is "odd signatures: the same rows as from the crash rows, installs too" "$(cat odd)" "$(cat odd-rows)"
+
+# That day loses its crashes: its windows must not keep showing them.
+dbq "DELETE FROM crashes WHERE date_processed >= '2026-12-10'" >/dev/null
+crash-aggregate --db "$DB" update --date 2026-12-10 2>/dev/null
+crash-aggregate --db "$DB" $ODD >odd 2>/dev/null
+is "a day emptied: its windows show nothing of it" "$(wc -l <odd)" 0

@@ -126,19 +126,23 @@ static int window_compute(struct db *db, long end, int days, char **err)
 	    " WHERE date >= $3 AND date < $1 GROUP BY product, version"
 	    " UNION ALL SELECT %s, %s, product, '" TOP_ALL_VERSIONS "', sum(count) FROM signature_days"
 	    " WHERE date >= $3 AND date < $1 GROUP BY product", E, N, E, N);
-	/* The same ranking rule as the report: count, then signature. */
+	/*
+	 * The same ranking rule as the report: count, then signature. The
+	 * window's days are summed once per version; the all-versions rows
+	 * are summed from those (one row per version: count(*) versions).
+	 */
 	sql[3] = xasprintf("INSERT INTO top_windows (end_date, days, product, version, signature, count,"
 	    " startup_count, win_count, mac_count, lin_count, other_count, versions_count)"
+	    " WITH v AS (SELECT product, version, signature, sum(count) c, sum(startup_count) s,"
+	    "  sum(win_count) w, sum(mac_count) m, sum(lin_count) l, sum(other_count) o"
+	    "  FROM signature_days WHERE date >= $3 AND date < $1 GROUP BY product, version, signature)"
 	    " SELECT %s, %s, product, version, signature, c, s, w, m, l, o, vc FROM ("
-	    "  SELECT product, version, signature, sum(count) c, sum(startup_count) s, sum(win_count) w,"
-	    "   sum(mac_count) m, sum(lin_count) l, sum(other_count) o, 1 vc, row_number() OVER"
-	    "   (PARTITION BY product, version ORDER BY sum(count) DESC, signature) rn"
-	    "  FROM signature_days WHERE date >= $3 AND date < $1 GROUP BY product, version, signature"
+	    "  SELECT product, version, signature, c, s, w, m, l, o, 1 vc, row_number() OVER"
+	    "   (PARTITION BY product, version ORDER BY c DESC, signature) rn FROM v"
 	    "  UNION ALL"
-	    "  SELECT product, '" TOP_ALL_VERSIONS "', signature, sum(count), sum(startup_count), sum(win_count),"
-	    "   sum(mac_count), sum(lin_count), sum(other_count), count(DISTINCT version), row_number()"
-	    "   OVER (PARTITION BY product ORDER BY sum(count) DESC, signature)"
-	    "  FROM signature_days WHERE date >= $3 AND date < $1 GROUP BY product, signature"
+	    "  SELECT product, '" TOP_ALL_VERSIONS "', signature, sum(c), sum(s), sum(w), sum(m), sum(l),"
+	    "   sum(o), count(*), row_number() OVER (PARTITION BY product ORDER BY sum(c) DESC, signature)"
+	    "  FROM v GROUP BY product, signature"
 	    " ) x WHERE rn <= %s", E, N, pg ? "$4::int" : "$4");
 	int rc = db_begin(db, err);
 	for (int i = 0; rc == 0 && i < 4; i++)

@@ -141,18 +141,25 @@ static char *last_error_line(struct buf *errors)
 	return out;
 }
 
-/* A signal this file never sends: someone stopped the walker from outside. */
-static bool interrupted(int wstatus)
+/*
+ * Stopped from outside: a signal this file never sends, or a SIGKILL
+ * before the walker had used its CPU time (the kernel's hard limit is the
+ * only other source: a service manager's final kill, the OOM killer).
+ */
+static bool interrupted(int wstatus, const struct rusage *ru, const struct walk_limits *lim)
 {
 	if (!WIFSIGNALED(wstatus))
 		return false;
 	int sig = WTERMSIG(wstatus);
-	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
+	double cpu = (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
+	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
+	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT ||
+	    (sig == SIGKILL && (lim->cpu_seconds <= 0 || cpu < lim->cpu_seconds));
 }
 
-static const char *exit_status(int wstatus)
+static const char *exit_status(int wstatus, bool stopped)
 {
-	if (interrupted(wstatus))
+	if (stopped)
 		return "ERROR_STACKWALKER_INTERRUPTED";
 	if (WIFSIGNALED(wstatus)) {
 		int sig = WTERMSIG(wstatus);
@@ -193,11 +200,12 @@ void walk_isolated(const struct walk_request *req, struct walk_result *out)
 	const char *failure = pid < 0 ? "ERROR_STACKWALKER_SPAWN"
 	    : collect(po[0], pe[0], &req->limits, start, &json, &errors);
 	int wstatus = 0;
+	struct rusage ru = { 0 };
 	if (pid > 0) {
 		/* The whole group: a wrapper script's children, a symbol fetch. */
 		if (failure && kill(-pid, SIGKILL) != 0)
 			kill(pid, SIGKILL);
-		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		while (wait4(pid, &wstatus, 0, &ru) < 0 && errno == EINTR)
 			;
 	}
 	close(po[0]);
@@ -208,8 +216,8 @@ void walk_isolated(const struct walk_request *req, struct walk_result *out)
 		out->json = json_loadb(json.data, json.len, 0, NULL);
 	const char *walker_status = json_string_value(json_object_get(out->json, "status"));
 	if (!failure) {
-		failure = exit_status(wstatus);
-		out->interrupted = interrupted(wstatus);
+		out->interrupted = interrupted(wstatus, &ru, &req->limits);
+		failure = exit_status(wstatus, out->interrupted);
 	}
 	if (failure && walker_status && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1)
 		failure = walker_status;

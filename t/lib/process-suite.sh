@@ -125,6 +125,14 @@ is "the crash is reported interrupted, to be processed again" "$(jq -r .status o
 like "and why" "$(cat err)" "stopped from outside"
 is "its row is the last real result" "$(dbq "SELECT signature FROM crashes WHERE crash_id = '$(echo "$one" | jq -r .crash_id)'")" \
 	"$(jq -r .signature o.crashed)"
+# A walker that spends its CPU time is the dump's doing; one killed with
+# SIGKILL before it spent it was stopped from outside (an OOM killer).
+printf '#!/bin/sh\nwhile :; do :; done\n' >busy-walker; chmod +x busy-walker
+echo "$one" | crash-process --store store --db "$DB" --reprocess --stackwalk ./busy-walker --walk-cpu 1 >o 2>/dev/null
+like "a walker past its CPU time" "$(jq -r .signature o)" "ERROR_STACKWALKER_CPU_LIMIT"
+printf '#!/bin/sh\nkill -KILL $$\n' >killed-walker; chmod +x killed-walker
+echo "$one" | crash-process --store store --db "$DB" --reprocess --stackwalk ./killed-walker >o 2>/dev/null
+is "a walker killed before its CPU time was spent: interrupted" "$(jq -r .status o)" interrupted
 printf '%s\n' 'not-a-crash-id' 'de1bb258-cbbf-4589-a673-34f800160918' >alien
 crash-process --store store --db "$DB" <alien >o 2>err
 is "bad input: exit 1" "$?" 1

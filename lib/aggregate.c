@@ -96,14 +96,13 @@ static void see_signature(struct day_build *b, const char *sig, const char *date
 }
 
 /* Once per signature of the day: the table keeps the earliest of all days. */
-static int note_signatures(struct day_build *b)
+static void note_signatures(struct day_build *b)
 {
 	for (size_t i = 0; b->rc == 0 && i < b->first.cap; i++) {
 		struct first_seen *f = b->first.values[i];
 		if (b->first.keys[i])
 			b->rc = db_note_signature(b->db, b->first.keys[i], f->date, f->build, &b->err);
 	}
-	return b->rc;
 }
 
 static void flush_group(struct day_build *b)

@@ -107,62 +107,7 @@ int sigdays_rebuild(struct db *db, const char *day, const char *next, char **err
 	return g.rc;
 }
 
-/* One window: totals, then the top signatures per version and for all. */
-static int window_compute(struct db *db, long end, int days, char **err)
-{
-	char e[11], s[11], n[8], keep[8];
-	day_string(end, e);
-	day_string(end - days, s);
-	snprintf(n, sizeof n, "%d", days);
-	snprintf(keep, sizeof keep, "%d", TOP_KEEP);
-	const bool pg = db_kind(db) == DB_POSTGRES;
-	const char *E = pg ? "$1::date" : "$1", *N = pg ? "$2::int" : "$2";
-	const char *p[] = { e, n, s, keep };
-	char *sql[4];
-	sql[0] = xstrdup("DELETE FROM top_windows WHERE end_date = $1 AND days = $2");
-	sql[1] = xstrdup("DELETE FROM top_window_totals WHERE end_date = $1 AND days = $2");
-	sql[2] = xasprintf("INSERT INTO top_window_totals (end_date, days, product, version, total)"
-	    " SELECT %s, %s, product, version, sum(count) FROM signature_days"
-	    " WHERE date >= $3 AND date < $1 GROUP BY product, version"
-	    " UNION ALL SELECT %s, %s, product, '" TOP_ALL_VERSIONS "', sum(count) FROM signature_days"
-	    " WHERE date >= $3 AND date < $1 GROUP BY product", E, N, E, N);
-	/*
-	 * The same ranking rule as the report: count, then signature. The
-	 * window's days are summed once per version; the all-versions rows
-	 * are summed from those (one row per version: count(*) versions).
-	 */
-	sql[3] = xasprintf("INSERT INTO top_windows (end_date, days, product, version, signature, count,"
-	    " startup_count, win_count, mac_count, lin_count, other_count, versions_count)"
-	    " WITH v AS (SELECT product, version, signature, sum(count) c, sum(startup_count) s,"
-	    "  sum(win_count) w, sum(mac_count) m, sum(lin_count) l, sum(other_count) o"
-	    "  FROM signature_days WHERE date >= $3 AND date < $1 GROUP BY product, version, signature)"
-	    " SELECT %s, %s, product, version, signature, c, s, w, m, l, o, vc FROM ("
-	    "  SELECT product, version, signature, c, s, w, m, l, o, 1 vc, row_number() OVER"
-	    "   (PARTITION BY product, version ORDER BY c DESC, signature) rn FROM v"
-	    "  UNION ALL"
-	    "  SELECT product, '" TOP_ALL_VERSIONS "', signature, sum(c), sum(s), sum(w), sum(m), sum(l),"
-	    "   sum(o), count(*), row_number() OVER (PARTITION BY product ORDER BY sum(c) DESC, signature)"
-	    "  FROM v GROUP BY product, signature"
-	    " ) x WHERE rn <= %s", E, N, pg ? "$4::int" : "$4");
-	int rc = db_begin(db, err);
-	for (int i = 0; rc == 0 && i < 4; i++)
-		rc = db_query(db, sql[i], i < 2 ? 2 : i == 2 ? 3 : 4, p, NULL, NULL, err);
-	if (rc == 0)
-		rc = db_commit(db, err);
-	else
-		db_rollback(db);
-	for (int i = 0; i < 4; i++)
-		free(sql[i]);
-	return rc;
-}
-
-/*
- * A window that ends past the day after the last day with crashes is not
- * made: it holds days still to come, and is made again as each of them
- * arrives. What it held is dropped, so that a question about it is
- * answered from the daily aggregates. An hourly run that changes today
- * makes 5 windows instead of 53.
- */
+/* Removes a window's rows, if any: its questions go to the daily aggregates. */
 static int window_drop(struct db *db, long end, int days, char **err)
 {
 	char e[11], n[8];
@@ -177,12 +122,68 @@ static int window_drop(struct db *db, long end, int days, char **err)
 	return rc;
 }
 
+/* One window: totals, then the top signatures per version and for all. */
+static int window_compute(struct db *db, long end, int days, char **err)
+{
+	char e[11], s[11], n[8], keep[8];
+	day_string(end, e);
+	day_string(end - days, s);
+	snprintf(n, sizeof n, "%d", days);
+	snprintf(keep, sizeof keep, "%d", TOP_KEEP);
+	const bool pg = db_kind(db) == DB_POSTGRES;
+	const char *E = pg ? "$1::date" : "$1", *N = pg ? "$2::int" : "$2";
+	const char *p[] = { e, n, s, keep };
+	char *sql[2];
+	sql[0] = xasprintf("INSERT INTO top_window_totals (end_date, days, product, version, total)"
+	    " SELECT %s, %s, product, version, sum(count) FROM signature_days"
+	    " WHERE date >= $3 AND date < $1 GROUP BY product, version"
+	    " UNION ALL SELECT %s, %s, product, '" TOP_ALL_VERSIONS "', sum(count) FROM signature_days"
+	    " WHERE date >= $3 AND date < $1 GROUP BY product", E, N, E, N);
+	/*
+	 * The same ranking rule as the report: count, then signature. The
+	 * window's days are summed once per version; the all-versions rows
+	 * are summed from those (one row per version: count(*) versions).
+	 */
+	sql[1] = xasprintf("INSERT INTO top_windows (end_date, days, product, version, signature, count,"
+	    " startup_count, win_count, mac_count, lin_count, other_count, versions_count)"
+	    " WITH v AS (SELECT product, version, signature, sum(count) c, sum(startup_count) s,"
+	    "  sum(win_count) w, sum(mac_count) m, sum(lin_count) l, sum(other_count) o"
+	    "  FROM signature_days WHERE date >= $3 AND date < $1 GROUP BY product, version, signature)"
+	    " SELECT %s, %s, product, version, signature, c, s, w, m, l, o, vc FROM ("
+	    "  SELECT product, version, signature, c, s, w, m, l, o, 1 vc, row_number() OVER"
+	    "   (PARTITION BY product, version ORDER BY c DESC, signature) rn FROM v"
+	    "  UNION ALL"
+	    "  SELECT product, '" TOP_ALL_VERSIONS "', signature, sum(c), sum(s), sum(w), sum(m), sum(l),"
+	    "   sum(o), count(*), row_number() OVER (PARTITION BY product ORDER BY sum(c) DESC, signature)"
+	    "  FROM v GROUP BY product, signature"
+	    " ) x WHERE rn <= %s", E, N, pg ? "$4::int" : "$4");
+	int rc = db_begin(db, err);
+	if (rc == 0)
+		rc = window_drop(db, end, days, err);
+	for (int i = 0; rc == 0 && i < 2; i++)
+		rc = db_query(db, sql[i], i == 0 ? 3 : 4, p, NULL, NULL, err);
+	if (rc == 0)
+		rc = db_commit(db, err);
+	else
+		db_rollback(db);
+	for (int i = 0; i < 2; i++)
+		free(sql[i]);
+	return rc;
+}
+
 static int read_day(void *ctx, int ncols, const char *const *v, const char *const *names)
 {
 	*(long *)ctx = v[0] ? day_number(v[0]) : -1;
 	return 0;
 }
 
+/*
+ * A window that ends past the day after the last day with crashes is not
+ * made: it holds days still to come, and is made again as each of them
+ * arrives. What it held is dropped, so that a question about it is
+ * answered from the daily aggregates. An hourly run that changes today
+ * makes 5 windows instead of 53.
+ */
 int windows_update(struct db *db, const long *days, int ndays, char **err)
 {
 	static const int sizes[] = TOP_WINDOW_SIZES;

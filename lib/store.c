@@ -48,9 +48,9 @@ static int dual_outcome(struct dual *d, const char *key, int p, int perr, int s,
 }
 
 /*
- * The errno of a read or delete that failed on both sides: ENOENT only
- * when neither has the object; any other error says more (a primary that
- * cannot be read must not pass for one without the object).
+ * The errno of a read that failed on both sides: ENOENT only when neither
+ * has the object; any other error says more (a primary that cannot be
+ * read must not pass for one without the object).
  */
 static int dual_errno(int perr, int serr)
 {

@@ -148,7 +148,12 @@ static bool start(CURLM *m, const struct symfetch *f, struct job *j, long remain
 	curl_easy_setopt(j->h, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(j->h, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(j->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(j->h, CURLOPT_TIMEOUT_MS, remaining_ms);
+	/*
+	 * A backstop only: the fetch loop ends at the budget's deadline and
+	 * reports what it cut; a transfer timing out at that same moment
+	 * would instead pass for a failing server.
+	 */
+	curl_easy_setopt(j->h, CURLOPT_TIMEOUT_MS, remaining_ms + 1000);
 	curl_easy_setopt(j->h, CURLOPT_CONNECTTIMEOUT_MS, remaining_ms < 5000 ? remaining_ms : 5000L);
 	curl_easy_setopt(j->h, CURLOPT_USERAGENT, "crash-stackwalk/" CRASH_VERSION);
 	curl_multi_add_handle(m, j->h);

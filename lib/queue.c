@@ -68,6 +68,15 @@ int queue_renew(struct db *db, const char *crash_id, const char *worker, char **
 	    3, params, NULL, NULL, err);
 }
 
+int queue_release_since(struct db *db, const char *worker, long long since, char **err)
+{
+	char t[24];
+	const char *params[] = { worker, NUM(t, since) };
+	return db_query(db, "UPDATE crash_queue SET claimed_by = NULL, claimed_at = NULL,"
+	    " attempts = attempts - 1 WHERE claimed_by = $1 AND claimed_at >= $2", 2, params,
+	    NULL, NULL, err);
+}
+
 int queue_release(struct db *db, const char *crash_id, const char *worker, bool attempted,
     char **err)
 {

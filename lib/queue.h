@@ -30,6 +30,13 @@ int queue_claim(struct db *db, const char *worker, int max, int expire,
 /* Removes a crash ID that worker has finished with. */
 int queue_done(struct db *db, const char *crash_id, const char *worker, char **err);
 
+/*
+ * Hands back what worker claimed since a time (Unix seconds): a claim
+ * whose answer was lost with the connection took crashes the worker never
+ * heard of, which would otherwise wait for the claim timeout.
+ */
+int queue_release_since(struct db *db, const char *worker, long long since, char **err);
+
 /* Restarts the timeout of a claim of worker (a batch that takes long). */
 int queue_renew(struct db *db, const char *crash_id, const char *worker, char **err);
 

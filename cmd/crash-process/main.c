@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_RAW_CRASH (16 << 20)
@@ -477,8 +478,14 @@ static bool next_queued(struct worker *w, char id[CRASHID_LEN + 1])
 	bool drain = conf_bool(g.conf, "drain");
 	double failing_since = 0;
 	int attempt = 0;
+	time_t unanswered = 0;	/* a claim that failed: it may have taken crashes all the same */
 	while (w->next_claimed == w->nclaimed && !g.stop) {
 		char *err = NULL;
+		if (unanswered && queue_release_since(w->qdb, w->name, unanswered, &err) == 0)
+			unanswered = 0;
+		free(err);
+		err = NULL;
+		time_t asked = time(NULL);
 		int n = queue_claim(w->qdb, w->name, CLAIM_BATCH, (int)conf_int(g.conf, "claim-timeout"),
 		    w->claimed, &err);
 		if (n > 0) {
@@ -488,6 +495,8 @@ static bool next_queued(struct worker *w, char id[CRASHID_LEN + 1])
 		} else if (n < 0) {
 			log_warn("queue: %s", err);
 			free(err);
+			if (!unanswered)
+				unanswered = asked;
 			if (failing_since == 0)
 				failing_since = now_ms();
 			if (!retry_wait(failing_since, &attempt)) {

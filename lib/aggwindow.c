@@ -10,7 +10,8 @@
  *   top_window_totals  the crashes of each such window.
  *
  * A day that changes changes every window containing it: those are
- * recomputed, each in SQL over signature_days.
+ * recomputed, each in SQL over signature_days, and then the installs of
+ * their rows (window_installs, aggwinstalls.c).
  */
 #include "aggregate.h"
 #include "aggwindow.h"
@@ -119,6 +120,9 @@ static int window_drop(struct db *db, long end, int days, char **err)
 	if (rc == 0)
 		rc = db_query(db, "DELETE FROM top_window_totals WHERE end_date = $1 AND days = $2", 2, p,
 		    NULL, NULL, err);
+	if (rc == 0)
+		rc = db_query(db, "DELETE FROM window_installs WHERE end_date = $1 AND days = $2", 2, p,
+		    NULL, NULL, err);
 	return rc;
 }
 
@@ -188,8 +192,9 @@ int windows_update(struct db *db, const long *days, int ndays, char **err)
 {
 	static const int sizes[] = TOP_WINDOW_SIZES;
 	struct strmap done;
+	struct window_made *made = NULL;
 	long last = -1;
-	size_t made = 0;
+	size_t nmade = 0;
 	int rc = db_query(db, "SELECT max(date) FROM aggregate_days WHERE crashes > 0", 0, NULL,
 	    read_day, &last, err);
 	strmap_init(&done);
@@ -203,14 +208,18 @@ int windows_update(struct db *db, const long *days, int ndays, char **err)
 				strmap_put(&done, key, (void *)1);
 				if (last >= 0 && end <= last + 1) {
 					rc = window_compute(db, end, sizes[k], err);
-					made++;
+					made = xrealloc(made, (nmade + 1) * sizeof *made);
+					made[nmade++] = (struct window_made){ end, sizes[k] };
 				} else {
 					rc = window_drop(db, end, sizes[k], err);
 				}
 			}
 	if (rc == 0)
+		rc = window_installs_update(db, made, nmade, err);
+	if (rc == 0)
 		log_info("%zu windows of top signatures recomputed, %zu dropped until their days come",
-		    made, done.n - made);
+		    nmade, done.n - nmade);
+	free(made);
 	strmap_free(&done, NULL);
 	return rc;
 }

@@ -105,6 +105,16 @@
 	"CREATE INDEX crash_queue_order ON crash_queue (queued_at, crash_id);" \
 	"CREATE INDEX crashes_processed_at ON crashes (processed_at);"
 
+/*
+ * Version 5: the distinct installs of each row of top_windows, merged
+ * from the day sketches when the window is made (aggwinstalls.c). A
+ * window made before has none here; topcrashers then merges the sketches.
+ */
+#define WINDOW_INSTALLS \
+	"CREATE TABLE window_installs (end_date DATE NOT NULL, days INTEGER NOT NULL," \
+	"  product TEXT NOT NULL, version TEXT NOT NULL, signature TEXT NOT NULL," \
+	"  installs BIGINT NOT NULL, PRIMARY KEY (end_date, days, product, version, signature));"
+
 struct migration {
 	int version;
 	const char *sqlite;
@@ -122,6 +132,7 @@ static const struct migration migrations[] = {
 	{ 2, AGGREGATES("TEXT"), AGGREGATES("TIMESTAMPTZ") },
 	{ 3, MISSING_SYMBOLS("TEXT"), MISSING_SYMBOLS("TIMESTAMPTZ") },
 	{ 4, QUEUE, QUEUE },
+	{ 5, WINDOW_INSTALLS, WINDOW_INSTALLS },
 };
 
 static int read_version(void *ctx, int ncols, const char *const *values, const char *const *names)

@@ -11,7 +11,7 @@ cd "$T_TMP" || exit 1
 DB=sqlite:$T_TMP/crash.db
 dbq() { sqlite3 "$T_TMP/crash.db" "$1"; }
 . "$ROOT/t/lib/process-suite.sh"
-is "schema version" "$(dbq 'SELECT max(version) FROM schema_version')" 4
+is "schema version" "$(dbq 'SELECT max(version) FROM schema_version')" 5
 
 # A store that cannot be read is not a crash without dumps.
 id=$(jq -r .crash_id moved | head -1)

@@ -23,6 +23,8 @@ struct sigstat {
 	size_t nversions;
 	long long versions_count;	/* from top_windows, or nversions */
 	struct sketch *installs;	/* made for the listed rows only */
+	long long window_installs;	/* from window_installs, when */
+	bool has_window_installs;	/* the window has them */
 	long long exact_installs;	/* --from-crashes */
 	char *first;
 	json_t *bugs, *daily;
@@ -32,6 +34,7 @@ struct top {
 	struct agg *a;
 	struct strmap sigs;
 	long long total, prev_total;
+	long long prev_kept;	/* rows of the previous window in top_windows */
 	bool from_crashes, by_build;
 	const char *table;	/* crashes, daily_aggregates or signature_days */
 	struct window w;
@@ -251,22 +254,42 @@ static int installs(struct top *t, const char *const *names, int n)
 }
 
 /*
- * What only the listed rows need: installs, first appearance, bugs, days.
+ * The installs of listed rows of a ready-made window made before
+ * window_installs existed (schema version 5): from their day sketches.
+ */
+static int window_missing_installs(struct top *t, const char *const *names, int n)
+{
+	const char **missing = xcalloc((size_t)n + 1, sizeof *missing);
+	int m = 0, rc = 0;
+	for (int i = 0; i < n; i++)
+		if (!((struct sigstat *)strmap_get(&t->sigs, names[i]))->has_window_installs)
+			missing[m++] = names[i];
+	if (m)
+		rc = installs(t, missing, m);
+	free(missing);
+	return rc;
+}
+
+/*
+ * What only the listed rows need: installs, first appearance, bugs, days
+ * (a ready-made window brought the first three along with its rows).
  * Past a thousand rows the signatures are not listed in the queries (the
  * databases limit parameters): every row is read, the unlisted ignored.
  */
-static int details(struct top *t, const char *const *names, int n)
+static int details(struct top *t, const char *const *names, int n, bool ready)
 {
 	if (n > 1000)
 		names = NULL, n = 0;
 	const char *s = t->w.start, *e = t->w.end;
-	int rc = installs(t, names, n);
+	int rc = ready ? window_missing_installs(t, names, n) : installs(t, names, n);
 	if (rc == 0 && t->a->format == FORMAT_HTML) {
 		char *daily = t->from_crashes ? xasprintf("signature, %s, count(*)",
 		    db_day_sql(t->a->db, "date_processed")) : xstrdup("signature, date, sum(count)");
 		rc = run(t, daily, "1, 2", s, e, add_daily, names, n);
 		free(daily);
 	}
+	if (ready || rc != 0)
+		return rc;
 	struct filter f;
 	filter_init(&f);
 	filter_in(&f, "signature", names, n);
@@ -293,6 +316,7 @@ static json_t *row_of(struct top *t, struct sigstat *s, size_t rank)
 	    ? report_share(percent - 100.0 * (double)s->prev / (double)t->prev_total)
 	    : json_string("new");
 	long long installs = t->from_crashes ? s->exact_installs
+	    : s->has_window_installs ? s->window_installs
 	    : s->installs ? (long long)sketch_count(s->installs) : 0;
 	return json_pack("[I,s,I,o,o,I,I,I,I,I,I,o,s?,O]", (json_int_t)rank, s->name,
 	    (json_int_t)s->count, report_share(percent), diff, (json_int_t)s->os[OS_WIN],
@@ -332,13 +356,10 @@ static void window_key(struct top *t, struct window_key *k, const char *end)
 	k->p[3] = conf_list(t->a->conf, "version", &versions) ? versions[0] : TOP_ALL_VERSIONS;
 }
 
-static int read_total(void *ctx, int ncols, const char *const *v, const char *const *names)
-{
-	*(long long *)ctx = atoll(v[0]);
-	return 1;
-}
-
-/* signature, count, startup, win, mac, lin, other, versions_count */
+/*
+ * signature, count, startup, win, mac, lin, other, versions_count,
+ * installs, previous count, first appearance, bug id: one row per bug.
+ */
 static int add_window_row(void *ctx, int ncols, const char *const *v, const char *const *names)
 {
 	struct top *t = ctx;
@@ -348,41 +369,78 @@ static int add_window_row(void *ctx, int ncols, const char *const *v, const char
 	for (int i = 0; i < 4; i++)
 		s->os[i] = atoll(v[3 + i]);
 	s->versions_count = atoll(v[7]);
+	if (v[8]) {
+		s->window_installs = atoll(v[8]);
+		s->has_window_installs = true;
+	}
+	if (v[9]) {
+		s->prev = atoll(v[9]);
+		s->in_prev = s->prev > 0;
+	}
+	if (v[10] && !s->first)
+		s->first = xstrndup(v[10], 10);
+	if (v[11])
+		json_array_append_new(s->bugs, json_integer(atoll(v[11])));
 	return 0;
 }
 
-static const char window_where[] = " WHERE end_date = $1 AND days = $2 AND product = $3 AND version = $4";
+/* The current window's total, the previous one's, and how many rows it kept. */
+static int read_totals(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	long long *n = ctx;
+	for (int i = 0; i < 3; i++)
+		n[i] = v[i] ? atoll(v[i]) : -1;
+	return 1;
+}
+
+#define WINDOW_KEY(a) a ".end_date = $1 AND " a ".days = $2 AND " a ".product = $3 AND " \
+	a ".version = $4"
+#define SAME_ROW(a, b) a ".days = " b ".days AND " a ".product = " b ".product AND " \
+	a ".version = " b ".version AND " a ".signature = " b ".signature"
 
 /*
- * The current window from top_windows; false when update has not made it
- * (the question is then answered from the daily aggregates).
+ * The current window from top_windows, with everything the report lists
+ * of its rows, in two statements; false when update has not made it (the
+ * question is then answered from the daily aggregates). The previous
+ * window is the one ending where this one starts ($5).
  */
 static bool window_rows(struct top *t, int *rc)
 {
 	struct window_key k;
-	char *err = NULL;
-	long long total = -1;
+	char *err = NULL, offset[24];
+	long long totals[3] = { -1, -1, -1 };
 	window_key(t, &k, t->w.end);
-	char *q1 = xasprintf("SELECT total FROM top_window_totals%s", window_where);
-	/* The rows the report lists, and any that tie with the last of them. */
-	char *q2 = xasprintf("SELECT signature, count, startup_count, win_count, mac_count, lin_count,"
-	    " other_count, versions_count FROM top_windows%s AND count >= coalesce((SELECT count"
-	    " FROM top_windows%s ORDER BY count DESC LIMIT 1 OFFSET $5), 0)", window_where, window_where);
-	char offset[24];
 	snprintf(offset, sizeof offset, "%lld", conf_int(t->a->conf, "limit") - 1);
-	const char *p5[] = { k.p[0], k.p[1], k.p[2], k.p[3], offset };
-	*rc = db_query(t->a->db, q1, 4, k.p, read_total, &total, &err);
-	if (*rc == 0 && total >= 0)
-		*rc = db_query(t->a->db, q2, 5, p5, add_window_row, t, &err);
+	const char *p[] = { k.p[0], k.p[1], k.p[2], k.p[3], t->w.start, offset };
+	static const char q1[] = "SELECT (SELECT total FROM top_window_totals t WHERE " WINDOW_KEY("t") "),"
+	    " (SELECT total FROM top_window_totals t WHERE t.end_date = $5 AND t.days = $2"
+	    "  AND t.product = $3 AND t.version = $4),"
+	    " (SELECT count(*) FROM top_windows t WHERE t.end_date = $5 AND t.days = $2"
+	    "  AND t.product = $3 AND t.version = $4)";
+	/* The rows the report lists, and any that tie with the last of them. */
+	static const char q2[] = "SELECT c.signature, c.count, c.startup_count, c.win_count, c.mac_count,"
+	    " c.lin_count, c.other_count, c.versions_count, i.installs, p.count, s.first_report, b.bug_id"
+	    " FROM top_windows c"
+	    " LEFT JOIN window_installs i ON i.end_date = c.end_date AND " SAME_ROW("i", "c")
+	    " LEFT JOIN top_windows p ON p.end_date = $5 AND " SAME_ROW("p", "c")
+	    " LEFT JOIN signatures s ON s.signature = c.signature"
+	    " LEFT JOIN bug_associations b ON b.signature = c.signature"
+	    " WHERE " WINDOW_KEY("c") " AND c.count >= coalesce((SELECT t.count FROM top_windows t"
+	    "  WHERE " WINDOW_KEY("t") " ORDER BY t.count DESC LIMIT 1 OFFSET $6), 0)"
+	    " ORDER BY b.bug_id";
+	*rc = db_query(t->a->db, q1, 5, p, read_totals, totals, &err);
+	if (*rc == 0 && totals[0] >= 0)
+		*rc = db_query(t->a->db, q2, 6, p, add_window_row, t, &err);
 	if (*rc != 0) {
 		log_err("%s", err);
 		free(err);
 	}
-	free(q1);
-	free(q2);
-	if (total >= 0)
-		t->total = total;
-	return total >= 0;
+	if (totals[0] < 0)
+		return false;
+	t->total = totals[0];
+	t->prev_total = totals[1] > 0 ? totals[1] : 0;
+	t->prev_kept = totals[2];
+	return true;
 }
 
 /* signature, count: the previous window's counts of the listed signatures. */
@@ -397,49 +455,22 @@ static int add_prev(void *ctx, int ncols, const char *const *v, const char *cons
 }
 
 /*
- * The previous window: its total and the listed signatures' counts from
- * top_windows; a signature below its TOP_KEEP is counted in signature_days.
+ * A listed signature below the previous window's TOP_KEEP rows is not in
+ * top_windows: its count there comes from signature_days.
  */
 static int window_previous(struct top *t, const char *const *names, int n)
 {
-	struct window_key k;
-	struct filter f;
-	char *err = NULL;
-	long long kept = 0;
-	window_key(t, &k, t->w.start);
-	filter_init(&f);
-	for (int i = 0; i < 4; i++)
-		filter_param(&f, k.p[i]);
-	filter_in(&f, "signature", names, n);
-	char *q1 = xasprintf("SELECT total FROM top_window_totals%s", window_where);
-	char *q2 = xasprintf("SELECT count(*) FROM top_windows%s", window_where);
-	char *q3 = xasprintf("SELECT signature, count FROM top_windows%s%s", window_where, f.sql.data);
-	t->prev_total = 0;
-	int rc = db_query(t->a->db, q1, 4, k.p, read_total, &t->prev_total, &err);
-	if (rc == 0)
-		rc = db_query(t->a->db, q2, 4, k.p, read_total, &kept, &err);
-	if (rc == 0)
-		rc = db_query(t->a->db, q3, f.n, f.params, add_prev, t, &err);
-	free(q1);
-	free(q2);
-	free(q3);
-	filter_free(&f);
-	if (rc == 0 && kept >= TOP_KEEP) {
-		const char **missing = xcalloc((size_t)n + 1, sizeof *missing);
-		int m = 0;
-		for (int i = 0; i < n; i++)
-			if (!((struct sigstat *)strmap_get(&t->sigs, names[i]))->in_prev)
-				missing[m++] = names[i];
-		if (m)
-			rc = run(t, "signature, sum(count)", "1", t->w.prev_start, t->w.start, add_prev,
-			    missing, m);
-		free(missing);
-		return rc;
-	}
-	if (rc != 0) {
-		log_err("%s", err);
-		free(err);
-	}
+	if (t->prev_kept < TOP_KEEP)
+		return 0;
+	const char **missing = xcalloc((size_t)n + 1, sizeof *missing);
+	int m = 0, rc = 0;
+	for (int i = 0; i < n; i++)
+		if (!((struct sigstat *)strmap_get(&t->sigs, names[i]))->in_prev)
+			missing[m++] = names[i];
+	if (m)
+		rc = run(t, "signature, sum(count)", "1", t->w.prev_start, t->w.start, add_prev,
+		    missing, m);
+	free(missing);
 	return rc;
 }
 
@@ -515,7 +546,7 @@ int cmd_topcrashers(struct agg *a)
 	if (rc == 0 && n && ready)
 		rc = window_previous(&t, names, (int)n);
 	if (rc == 0 && n)
-		rc = details(&t, names, (int)n);
+		rc = details(&t, names, (int)n, ready);
 	int status = 1;
 	if (rc == 0) {
 		struct report *r = build_report(&t, list, n);

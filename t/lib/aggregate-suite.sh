@@ -56,6 +56,35 @@ crash-aggregate -v --db "$DB" $TOP --version 12.0 >v 2>err
 like "one version: answered ready-made" "$(cat err)" "from the ready-made window"
 crash-aggregate --db "$DB" $TOP --version 12.0 --from-crashes >v2
 is "one version: every number as the crash rows give it, installs too" "$(cat v)" "$(cat v2)"
+# The installs of a ready-made window's rows are merged once, at update
+# (window_installs), and read from there.
+is "window installs: one per row of each window made" \
+	"$(dbq "SELECT count(*) FROM top_windows t LEFT JOIN window_installs i ON i.end_date = t.end_date
+		AND i.days = t.days AND i.product = t.product AND i.version = t.version
+		AND i.signature = t.signature WHERE i.installs IS NULL")" 0
+# The sizes ending on one day are merged one from the other: each checked.
+: >sizes; : >sizes-rows
+for days in 1 3 7 14 28; do
+	for v in "" "--version 12.0"; do
+		q="topcrashers --product Firefox --days $days --end-date 2026-11-20 $v --format ndjson"
+		crash-aggregate --db "$DB" $q | jq -c "[$days, .signature, .installs]" >>sizes
+		crash-aggregate --db "$DB" $q --from-crashes | jq -c "[$days, .signature, .installs]" >>sizes-rows
+	done
+done
+is "window installs: every size and version as the crash rows give them" \
+	"$(cat sizes)" "$(cat sizes-rows)"
+dbq "UPDATE window_installs SET installs = installs + 1000" >/dev/null
+crash-aggregate --db "$DB" $TOP --version 12.0 >v3
+is "window installs: what the report lists" "$(jq -c .installs v3 | tr '\n' ' ')" \
+	"$(jq -c '.installs + 1000' v | tr '\n' ' ')"
+# A window made before window_installs existed: the day sketches answer.
+dbq "DELETE FROM window_installs" >/dev/null
+crash-aggregate --db "$DB" $TOP --version 12.0 >v3
+is "window installs missing: merged from the day sketches" "$(cat v3)" "$(cat v)"
+dbq "DELETE FROM aggregate_days" >/dev/null
+crash-aggregate --db "$DB" update 2>/dev/null
+crash-aggregate --db "$DB" $TOP --version 12.0 >v3
+is "window installs: made again by update" "$(cat v3)" "$(cat v)"
 # Windows that end past the day after the last day with crashes are not
 # made (their days are still to come): asked anyway, the daily aggregates answer.
 LATE="topcrashers --product Firefox --days 3 --end-date 2026-11-22 --format ndjson"

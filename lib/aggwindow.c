@@ -11,7 +11,7 @@
  *
  * A day that changes changes every window containing it: those are
  * recomputed, each in SQL over signature_days, and then the installs of
- * their rows (window_installs, aggwinstalls.c).
+ * their rows (aggwinstalls.c).
  */
 #include "aggregate.h"
 #include "aggwindow.h"
@@ -119,9 +119,6 @@ static int window_drop(struct db *db, long end, int days, char **err)
 	    NULL, NULL, err);
 	if (rc == 0)
 		rc = db_query(db, "DELETE FROM top_window_totals WHERE end_date = $1 AND days = $2", 2, p,
-		    NULL, NULL, err);
-	if (rc == 0)
-		rc = db_query(db, "DELETE FROM window_installs WHERE end_date = $1 AND days = $2", 2, p,
 		    NULL, NULL, err);
 	return rc;
 }

@@ -108,12 +108,9 @@
 /*
  * Version 5: the distinct installs of each row of top_windows, merged
  * from the day sketches when the window is made (aggwinstalls.c). A
- * window made before has none here; topcrashers then merges the sketches.
+ * window made before has none; topcrashers then merges the sketches.
  */
-#define WINDOW_INSTALLS \
-	"CREATE TABLE window_installs (end_date DATE NOT NULL, days INTEGER NOT NULL," \
-	"  product TEXT NOT NULL, version TEXT NOT NULL, signature TEXT NOT NULL," \
-	"  installs BIGINT NOT NULL, PRIMARY KEY (end_date, days, product, version, signature));"
+#define WINDOW_INSTALLS "ALTER TABLE top_windows ADD COLUMN installs BIGINT;"
 
 struct migration {
 	int version;

@@ -1,5 +1,5 @@
 /*
- * dbbatch.c: multi-row INSERTs (dbbatch.h). A full batch always has the
+ * dbbatch.c: multi-row INSERTs and the like (dbbatch.h). A full batch always has the
  * same statement text, so it is prepared once per connection.
  */
 #include "dbbatch.h"
@@ -7,9 +7,15 @@
 
 #include <stdlib.h>
 
+void db_batch_init_around(struct db_batch *b, struct db *db, const char *head, const char *tail,
+    int ncols)
+{
+	*b = (struct db_batch){ db, head, tail, ncols, 0, NULL };
+}
+
 void db_batch_init(struct db_batch *b, struct db *db, const char *insert, int ncols)
 {
-	*b = (struct db_batch){ db, insert, ncols, 0, NULL };
+	db_batch_init_around(b, db, insert, "", ncols);
 }
 
 static void drop_rows(struct db_batch *b)
@@ -32,6 +38,7 @@ int db_batch_flush(struct db_batch *b, char **err)
 			buf_printf(&sql, c ? ", $%d" : "$%d", k++);
 		buf_puts(&sql, ")");
 	}
+	buf_puts(&sql, b->tail);
 	int rc = db_query(b->db, sql.data, b->n * b->ncols, (const char *const *)b->values,
 	    NULL, NULL, err);
 	buf_free(&sql);

@@ -14,11 +14,19 @@
 struct db_batch {
 	struct db *db;
 	const char *insert;	/* "INSERT INTO t (a, b, ...)", without VALUES */
+	const char *tail;	/* what follows the rows, or "" */
 	int ncols, n;
 	char **values;		/* n rows of ncols copies (NULL for SQL NULL) */
 };
 
 void db_batch_init(struct db_batch *b, struct db *db, const char *insert, int ncols);
+/*
+ * The same for any statement around a VALUES list: head, then
+ * " VALUES (...), (...)", then tail. E.g. "UPDATE t SET x = v.x FROM ("
+ * and ") v(k, x) WHERE t.k = v.k".
+ */
+void db_batch_init_around(struct db_batch *b, struct db *db, const char *head, const char *tail,
+    int ncols);
 /* Adds a row of ncols values (copied); inserts the batch once it is full. 0 or -1 with *err. */
 int db_batch_add(struct db_batch *b, const char *const *row, char **err);
 /* Inserts the rows added since the last insert. */

@@ -108,20 +108,87 @@ static void print_csv(const struct report *r, FILE *out)
 	}
 }
 
+/* A string as JSON writes it: quotes, backslashes and control characters escaped. */
+static void write_string(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *short_escape = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+		    : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+		if (short_escape)
+			fputs(short_escape, out);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04X", c);
+		else
+			putc(c, out);
+	}
+	putc('"', out);
+}
+
+/* A real as jansson writes it with JSON_REAL_PRECISION(12): %.12g, never bare digits. */
+static void write_real(FILE *out, double v)
+{
+	char buf[40], *e;
+	snprintf(buf, sizeof buf, "%.12g", v);
+	if (!strpbrk(buf, ".eEin"))
+		strcat(buf, ".0");
+	if ((e = strchr(buf, 'e'))) {	/* 1e+20 -> 1e20, 1e-05 -> 1e-5 */
+		char *from = e + 1, *to = e + 1;
+		if (*from == '-')
+			*to++ = *from++;
+		else if (*from == '+')
+			from++;
+		while (*from == '0' && from[1])
+			from++;
+		memmove(to, from, strlen(from) + 1);
+	}
+	fputs(buf, out);
+}
+
+/*
+ * One value of a row, compact, as json_dumps would write it: written by
+ * hand because json_dumps took three quarters of a 300-row report's time.
+ */
+static void write_value(FILE *out, json_t *v)
+{
+	if (!v || json_is_null(v)) {
+		fputs("null", out);
+	} else if (json_is_integer(v)) {
+		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	} else if (json_is_real(v)) {
+		write_real(out, json_real_value(v));
+	} else if (json_is_string(v)) {
+		write_string(out, json_string_value(v));
+	} else if (json_is_array(v)) {
+		json_t *e;
+		size_t i;
+		putc('[', out);
+		json_array_foreach(v, i, e) {
+			if (i)
+				putc(',', out);
+			write_value(out, e);
+		}
+		putc(']', out);
+	} else {
+		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
+		fputs(s, out);
+		free(s);
+	}
+}
+
 static void print_ndjson(const struct report *r, FILE *out)
 {
 	json_t *row;
 	size_t i;
 	json_array_foreach(r->rows, i, row) {
-		json_t *obj = json_object();
 		for (size_t c = 0; c < r->ncols; c++) {
-			json_t *v = json_array_get(row, c);
-			json_object_set(obj, r->columns[c], v ? v : json_null());
+			putc(c ? ',' : '{', out);
+			write_string(out, r->columns[c]);
+			putc(':', out);
+			write_value(out, json_array_get(row, c));
 		}
-		char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-		fprintf(out, "%s\n", s);
-		free(s);
-		json_decref(obj);
+		fputs(r->ncols ? "}\n" : "{}\n", out);
 	}
 }
 

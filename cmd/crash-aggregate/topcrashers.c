@@ -23,8 +23,8 @@ struct sigstat {
 	size_t nversions;
 	long long versions_count;	/* from top_windows, or nversions */
 	struct sketch *installs;	/* made for the listed rows only */
-	long long window_installs;	/* from window_installs, when */
-	bool has_window_installs;	/* the window has them */
+	long long window_installs;	/* from top_windows, when */
+	bool has_window_installs;	/* update merged them */
 	long long exact_installs;	/* --from-crashes */
 	char *first;
 	json_t *bugs, *daily;
@@ -254,8 +254,8 @@ static int installs(struct top *t, const char *const *names, int n)
 }
 
 /*
- * The installs of listed rows of a ready-made window made before
- * window_installs existed (schema version 5): from their day sketches.
+ * The installs of listed rows of a ready-made window made before they
+ * were merged at update (schema version 5): from their day sketches.
  */
 static int window_missing_installs(struct top *t, const char *const *names, int n)
 {
@@ -356,9 +356,24 @@ static void window_key(struct top *t, struct window_key *k, const char *end)
 	k->p[3] = conf_list(t->a->conf, "version", &versions) ? versions[0] : TOP_ALL_VERSIONS;
 }
 
+/* The current window's total, the previous one's, and how many rows it kept. */
+static void set_totals(struct top *t, const char *const *v)
+{
+	t->total = v[0] ? atoll(v[0]) : -1;
+	t->prev_total = v[1] ? atoll(v[1]) : 0;
+	t->prev_kept = v[2] ? atoll(v[2]) : 0;
+}
+
+static int read_totals(void *ctx, int ncols, const char *const *v, const char *const *names)
+{
+	set_totals(ctx, v);
+	return 1;
+}
+
 /*
  * signature, count, startup, win, mac, lin, other, versions_count,
- * installs, previous count, first appearance, bug id: one row per bug.
+ * installs, previous count, first appearance, bug id, then the totals:
+ * one row per bug.
  */
 static int add_window_row(void *ctx, int ncols, const char *const *v, const char *const *names)
 {
@@ -381,26 +396,21 @@ static int add_window_row(void *ctx, int ncols, const char *const *v, const char
 		s->first = xstrndup(v[10], 10);
 	if (v[11])
 		json_array_append_new(s->bugs, json_integer(atoll(v[11])));
+	set_totals(t, v + 12);
 	return 0;
-}
-
-/* The current window's total, the previous one's, and how many rows it kept. */
-static int read_totals(void *ctx, int ncols, const char *const *v, const char *const *names)
-{
-	long long *n = ctx;
-	for (int i = 0; i < 3; i++)
-		n[i] = v[i] ? atoll(v[i]) : -1;
-	return 1;
 }
 
 #define WINDOW_KEY(a) a ".end_date = $1 AND " a ".days = $2 AND " a ".product = $3 AND " \
 	a ".version = $4"
-#define SAME_ROW(a, b) a ".days = " b ".days AND " a ".product = " b ".product AND " \
-	a ".version = " b ".version AND " a ".signature = " b ".signature"
+#define PREVIOUS_KEY(a) a ".end_date = $5 AND " a ".days = $2 AND " a ".product = $3 AND " \
+	a ".version = $4"
+#define TOTALS "(SELECT total FROM top_window_totals t WHERE " WINDOW_KEY("t") ")," \
+	" (SELECT total FROM top_window_totals t WHERE " PREVIOUS_KEY("t") ")," \
+	" (SELECT count(*) FROM top_windows t WHERE " PREVIOUS_KEY("t") ")"
 
 /*
  * The current window from top_windows, with everything the report lists
- * of its rows, in two statements; false when update has not made it (the
+ * of its rows, in one statement; false when update has not made it (the
  * question is then answered from the daily aggregates). The previous
  * window is the one ending where this one starts ($5).
  */
@@ -408,39 +418,39 @@ static bool window_rows(struct top *t, int *rc)
 {
 	struct window_key k;
 	char *err = NULL, offset[24];
-	long long totals[3] = { -1, -1, -1 };
 	window_key(t, &k, t->w.end);
 	snprintf(offset, sizeof offset, "%lld", conf_int(t->a->conf, "limit") - 1);
 	const char *p[] = { k.p[0], k.p[1], k.p[2], k.p[3], t->w.start, offset };
-	static const char q1[] = "SELECT (SELECT total FROM top_window_totals t WHERE " WINDOW_KEY("t") "),"
-	    " (SELECT total FROM top_window_totals t WHERE t.end_date = $5 AND t.days = $2"
-	    "  AND t.product = $3 AND t.version = $4),"
-	    " (SELECT count(*) FROM top_windows t WHERE t.end_date = $5 AND t.days = $2"
-	    "  AND t.product = $3 AND t.version = $4)";
-	/* The rows the report lists, and any that tie with the last of them. */
-	static const char q2[] = "SELECT c.signature, c.count, c.startup_count, c.win_count, c.mac_count,"
-	    " c.lin_count, c.other_count, c.versions_count, i.installs, p.count, s.first_report, b.bug_id"
-	    " FROM top_windows c"
-	    " LEFT JOIN window_installs i ON i.end_date = c.end_date AND " SAME_ROW("i", "c")
-	    " LEFT JOIN top_windows p ON p.end_date = $5 AND " SAME_ROW("p", "c")
-	    " LEFT JOIN signatures s ON s.signature = c.signature"
-	    " LEFT JOIN bug_associations b ON b.signature = c.signature"
-	    " WHERE " WINDOW_KEY("c") " AND c.count >= coalesce((SELECT t.count FROM top_windows t"
-	    "  WHERE " WINDOW_KEY("t") " ORDER BY t.count DESC LIMIT 1 OFFSET $6), 0)"
-	    " ORDER BY b.bug_id";
-	*rc = db_query(t->a->db, q1, 5, p, read_totals, totals, &err);
-	if (*rc == 0 && totals[0] >= 0)
-		*rc = db_query(t->a->db, q2, 6, p, add_window_row, t, &err);
+	/*
+	 * The rows the report lists, and any that tie with the last of them.
+	 * The previous window's rows are read together and joined by hash:
+	 * PostgreSQL would otherwise probe its key once per row, at twice
+	 * the cost of the rest; OFFSET 0 keeps its planner from doing that.
+	 */
+#define WINDOW_ROWS(FENCE) "SELECT c.signature, c.count, c.startup_count, c.win_count," \
+	" c.mac_count, c.lin_count, c.other_count, c.versions_count, c.installs, p.count," \
+	" s.first_report, b.bug_id, " TOTALS " FROM top_windows c" \
+	" LEFT JOIN (SELECT t.signature, t.count FROM top_windows t WHERE " PREVIOUS_KEY("t") \
+	FENCE ") p ON p.signature = c.signature" \
+	" LEFT JOIN signatures s ON s.signature = c.signature" \
+	" LEFT JOIN bug_associations b ON b.signature = c.signature" \
+	" WHERE " WINDOW_KEY("c") " AND c.count >= coalesce((SELECT t.count FROM top_windows t" \
+	"  WHERE " WINDOW_KEY("t") " ORDER BY t.count DESC LIMIT 1 OFFSET $6), 0)" \
+	" ORDER BY b.bug_id"
+	const char *rows = db_kind(t->a->db) == DB_POSTGRES ? WINDOW_ROWS(" OFFSET 0") : WINDOW_ROWS("");
+	t->total = -1;
+	*rc = db_query(t->a->db, rows, 6, p, add_window_row, t, &err);
+	/* No rows: an empty window, or none made. */
+	if (*rc == 0 && t->sigs.n == 0)
+		*rc = db_query(t->a->db, "SELECT " TOTALS, 5, p, read_totals, t, &err);
 	if (*rc != 0) {
 		log_err("%s", err);
 		free(err);
 	}
-	if (totals[0] < 0)
-		return false;
-	t->total = totals[0];
-	t->prev_total = totals[1] > 0 ? totals[1] : 0;
-	t->prev_kept = totals[2];
-	return true;
+	if (t->total >= 0)
+		return true;
+	t->total = t->prev_total = 0;
+	return false;
 }
 
 /* signature, count: the previous window's counts of the listed signatures. */

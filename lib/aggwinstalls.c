@@ -56,7 +56,7 @@ struct chunk {
 	const bool *made;		/* [end - first end][size index] */
 	long first_end;
 	struct strmap versions;		/* each version's name, held once */
-	struct strmap sigs;		/* "product\x1fsignature" -> struct sig_wants */
+	struct strmap sigs;		/* group_key(product, signature) -> struct sig_wants */
 	/* The group being streamed. */
 	struct sig_wants *cur;
 	char *cur_key, *cur_version;
@@ -71,9 +71,10 @@ static int size_index(int days)
 	return -1;
 }
 
+/* Unambiguous whatever the names hold: the product's length comes first. */
 static char *group_key(const char *product, const char *signature)
 {
-	return xasprintf("%s\x1f%s", product, signature);
+	return xasprintf("%zu:%s%s", strlen(product), product, signature);
 }
 
 static void sig_wants_free(void *p)

@@ -167,13 +167,6 @@ int spool_create(struct spool_crash *c, const char *name)
 
 int spool_close_file(struct spool_crash *c, int fd)
 {
-	/*
-	 * Group commit: the file's pages start for the disk now, while the
-	 * request finishes and others stream in, so that the batch's syncfs
-	 * finds them written or on their way instead of starting them all.
-	 */
-	if (c->spool->mode == SPOOL_SYNC_BATCH)
-		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (c->spool->mode == SPOOL_SYNC_EACH && fdatasync(fd) < 0) {
 		int saved = errno;
 		close(fd);

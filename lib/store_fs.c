@@ -2,7 +2,8 @@
  * store_fs.c: the directory backend of the crash store ("fs:PATH"). A key is a path
  * below the root; objects are written to a temporary name, fsynced and
  * renamed, and their directory is fsynced, so a reader sees an object
- * whole or not at all.
+ * whole or not at all. A file stored from the same file system (a dump
+ * from the spool) is linked rather than copied.
  */
 #include "store_impl.h"
 #include "fileio.h"
@@ -93,6 +94,59 @@ static int fs_put(void *impl, const char *key, const void *data, size_t len)
 	return r;
 }
 
+/* Copies src to a new file tmp (fsynced unless batched). */
+static int copy_to(const char *src, const char *tmp, bool batched)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r = in < 0 || out < 0 ? -1 : 0;
+	char buf[1 << 16];
+	ssize_t n;
+	while (r == 0 && (n = read(in, buf, sizeof buf)) != 0)
+		if (n < 0 ? errno != EINTR : write_all(out, buf, n) < 0)
+			r = -1;
+	if (r == 0 && !batched && fsync(out) < 0)
+		r = -1;
+	int saved = errno;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0 && r == 0) {
+		r = -1;
+		saved = errno;
+	}
+	errno = saved;
+	return r;
+}
+
+/*
+ * A second name for src, when it is on the store's file system and ours
+ * to link: the spool's files are never written again once complete, so
+ * the object need not be a copy, and its bytes are not written twice.
+ */
+static int link_to(const char *src, const char *tmp, bool batched)
+{
+	struct stat st;
+	if (link(src, tmp) < 0)
+		return -1;
+	if (lstat(tmp, &st) < 0 || !S_ISREG(st.st_mode)) {	/* link(2) does not follow symlinks */
+		unlink(tmp);
+		errno = EINVAL;
+		return -1;
+	}
+	int fd = batched ? -1 : open(tmp, O_RDONLY | O_CLOEXEC);
+	if (!batched && (fd < 0 || fsync(fd) < 0)) {
+		int saved = errno;
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 static int fs_put_file(void *impl, const char *key, const char *src)
 {
 	struct fs_store *s = impl;
@@ -104,23 +158,10 @@ static int fs_put_file(void *impl, const char *key, const char *src)
 	char *tmpname = temp_name(slash + 1);
 	char *tmp = xasprintf("%.*s/%s", (int)(slash - path), path, tmpname);
 	free(tmpname);
-	int in = open(src, O_RDONLY | O_CLOEXEC);
-	int out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int r = in < 0 || out < 0 ? -1 : 0;
-	char buf[1 << 16];
-	ssize_t n;
-	while (r == 0 && (n = read(in, buf, sizeof buf)) != 0)
-		if (n < 0 ? errno != EINTR : write_all(out, buf, n) < 0)
-			r = -1;
-	if (r == 0 && !s->batched && fsync(out) < 0)
-		r = -1;
+	int r = link_to(src, tmp, s->batched);
+	if (r < 0 && errno != ENOENT)	/* another file system, or not ours: copy */
+		r = copy_to(src, tmp, s->batched);
 	int saved = errno;
-	if (in >= 0)
-		close(in);
-	if (out >= 0 && close(out) < 0 && r == 0) {
-		r = -1;
-		saved = errno;
-	}
 	if (r == 0 && rename(tmp, path) < 0) {
 		r = -1;
 		saved = errno;

@@ -13,8 +13,12 @@ crash-submit --url "$COLLECT_URL/submit" synth >submitted 2>/dev/null
 echo '{"count": 4, "frames": ["p"], "os": "Linux"}' | crash-synth --out plain --symbols syms >/dev/null 2>&1
 is "five crashes collected" "$(spool_count spool new)" 5
 
+first=$(ls spool/new | head -1)
+inode=$(stat -c %i "spool/new/$first/upload_file_minidump")
 crash-move --spool spool --to fs:store >moved 2>err
 is "crash-move exits 0" "$?" 0
+is "a dump on the spool's file system is linked into the store, not copied" \
+	"$(stat -c %i "store/v1/dump/$first" 2>&1)" "$inode"
 is "three lines printed (the deferred two are not)" "$(wc -l <moved)" 3
 is "the spool is empty" "$(spool_count spool new)" 0
 is "five raw crashes stored" "$(find store/v1/raw_crash -type f | wc -l)" 5
@@ -43,6 +47,20 @@ crash-move --spool spool --to broken >moved3 2>/dev/null
 is "once the store works again, they move" "$(wc -l <moved3) $(spool_count spool new)" "2 0"
 crash-move --spool spool --to "fs:$T_TMP/spec/x" 2>err4
 is "a store that cannot be opened: exit 1" "$?" 1
+
+# A store on another file system: the dumps are copied.
+if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ]; then
+	other=$(mktemp -d /dev/shm/crash-store.XXXXXX)
+	crash-submit --url "$COLLECT_URL/submit" --count 1 plain >/dev/null 2>&1
+	id=$(ls spool/new | head -1)
+	sum=$(sha256sum "spool/new/$id/upload_file_minidump" | cut -d' ' -f1)
+	crash-move --spool spool --to "fs:$other" >/dev/null 2>&1
+	is "a store on another file system: the dump copied whole" \
+		"$(sha256sum "$other/v1/dump/$id" 2>&1 | cut -d' ' -f1)" "$sum"
+	rm -rf "$other"
+else
+	skip "no /dev/shm on another file system"
+fi
 
 # Output that cannot be written: the crash stays in the spool.
 crash-submit --url "$COLLECT_URL/submit" --count 2 plain >/dev/null 2>&1

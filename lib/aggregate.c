@@ -304,6 +304,12 @@ int aggregate_update(struct db *db, const char *day, int *updated, char **err)
 	}
 	if (rc == 0 && nchanged && (rc = windows_update(db, changed, nchanged, err)) != 0)
 		forget_days(db, changed, nchanged);
+	/*
+	 * Rows left without installs are filled by the next run, and answered
+	 * from the day sketches meanwhile: the days need not be redone.
+	 */
+	if (rc == 0)
+		rc = window_installs_update(db, err);
 	free(changed);
 	day_state_free(&s);
 	return rc;

@@ -189,9 +189,8 @@ int windows_update(struct db *db, const long *days, int ndays, char **err)
 {
 	static const int sizes[] = TOP_WINDOW_SIZES;
 	struct strmap done;
-	struct window_made *made = NULL;
 	long last = -1;
-	size_t nmade = 0;
+	size_t made = 0;
 	int rc = db_query(db, "SELECT max(date) FROM aggregate_days WHERE crashes > 0", 0, NULL,
 	    read_day, &last, err);
 	strmap_init(&done);
@@ -205,18 +204,14 @@ int windows_update(struct db *db, const long *days, int ndays, char **err)
 				strmap_put(&done, key, (void *)1);
 				if (last >= 0 && end <= last + 1) {
 					rc = window_compute(db, end, sizes[k], err);
-					made = xrealloc(made, (nmade + 1) * sizeof *made);
-					made[nmade++] = (struct window_made){ end, sizes[k] };
+					made++;
 				} else {
 					rc = window_drop(db, end, sizes[k], err);
 				}
 			}
 	if (rc == 0)
-		rc = window_installs_update(db, made, nmade, err);
-	if (rc == 0)
 		log_info("%zu windows of top signatures recomputed, %zu dropped until their days come",
-		    nmade, done.n - nmade);
-	free(made);
+		    made, done.n - made);
 	strmap_free(&done, NULL);
 	return rc;
 }

@@ -1,17 +1,19 @@
 /*
  * aggwinstalls.c: the distinct installs of every row of top_windows (its
  * installs column). They are merged from signature_days' day sketches
- * when the windows are made, so that topcrashers reads one number per
- * row instead of merging a sketch per listed signature and day for every
- * question.
+ * once, after update has made the windows, so that topcrashers reads one
+ * number per row instead of merging a sketch per listed signature and day
+ * for every question.
  *
- * The windows one update made are done in chunks of CHUNK_ENDS end days.
- * For a chunk, the rows to fill are read from top_windows, and the
- * sketches of every day its windows cover stream from signature_days,
- * grouped by product and signature: one version's days at a time, while
- * all versions' days (the '*' rows) are merged as they pass. The windows
- * ending on one day are merged from their end backwards, the small ones
- * first, so its five sizes cost 28 merges rather than 53.
+ * Every row still without installs is filled: the rows of the windows
+ * just made, and any a failed run or an older version left. The work goes
+ * in chunks of CHUNK_ENDS end days. For a chunk, the rows to fill are read
+ * from top_windows, and the sketches of every day their windows cover
+ * stream from signature_days grouped by product and signature: one
+ * version's days at a time, while all versions' days (the '*' rows) are
+ * merged as they pass. The windows ending on one day are merged from
+ * their end backwards, the small ones first, so its five sizes cost 28
+ * merges rather than 53.
  */
 #include "aggregate.h"
 #include "aggwindow.h"
@@ -24,17 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int sizes[] = TOP_WINDOW_SIZES;
 enum {
-	NSIZES = sizeof sizes / sizeof sizes[0],
 	CHUNK_ENDS = 14,
-	MAX_DAYS = 28,		/* the largest size */
+	MAX_DAYS = 28,		/* the largest of TOP_WINDOW_SIZES */
 	SPAN = MAX_DAYS + CHUNK_ENDS - 1,
 };
 
 /* One row of top_windows to fill. */
 struct want {
-	const char *version;	/* the chunk's copy */
+	const char *version;	/* the chunk's one copy: compared by address */
 	int end, days;		/* end as a day of the chunk's span */
 	long long installs;	/* 0 until merged: no sketch, no install */
 };
@@ -53,28 +53,28 @@ struct series {
 
 struct chunk {
 	long base;			/* the span's first day */
-	const bool *made;		/* [end - first end][size index] */
-	long first_end;
 	struct strmap versions;		/* each version's name, held once */
 	struct strmap sigs;		/* group_key(product, signature) -> struct sig_wants */
-	/* The group being streamed. */
+	/* The group being streamed, and its version. */
 	struct sig_wants *cur;
-	char *cur_key, *cur_version;
+	char *cur_product, *cur_signature;
+	char *streamed_version;		/* the version of the rows streaming */
+	const char *cur_version;	/* its copy in the chunk; NULL if in no row */
 	struct series one, all;
 };
-
-static int size_index(int days)
-{
-	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-		if (sizes[i] == days)
-			return (int)i;
-	return -1;
-}
 
 /* Unambiguous whatever the names hold: the product's length comes first. */
 static char *group_key(const char *product, const char *signature)
 {
 	return xasprintf("%zu:%s%s", strlen(product), product, signature);
+}
+
+static const char *version_copy(struct chunk *c, const char *name, bool add)
+{
+	char *v = strmap_get(&c->versions, name);
+	if (!v && add)
+		strmap_put(&c->versions, name, v = xstrdup(name));
+	return v;
 }
 
 static void sig_wants_free(void *p)
@@ -86,15 +86,14 @@ static void sig_wants_free(void *p)
 	free(g);
 }
 
-/* product, signature, version, end_date, days: a row of the chunk's windows. */
+/* product, signature, version, end_date, days: a row without installs. */
 static int add_want(void *ctx, int ncols, const char *const *v, const char *const *names)
 {
 	struct chunk *c = ctx;
-	long end = day_number(v[3]);
-	int days = atoi(v[4]), k = size_index(days);
-	long e = end - c->first_end;
-	if (k < 0 || e < 0 || e >= CHUNK_ENDS || !c->made[e * NSIZES + k])
-		return 0;	/* a window this update did not make */
+	long end = day_number(v[3]) - c->base;
+	int days = atoi(v[4]);
+	if (end < MAX_DAYS || end > SPAN || days < 1 || days > MAX_DAYS)
+		return 0;	/* not a window of this chunk */
 	char *key = group_key(v[0], v[1]);
 	struct sig_wants *g = strmap_get(&c->sigs, key);
 	if (!g) {
@@ -104,31 +103,30 @@ static int add_want(void *ctx, int ncols, const char *const *v, const char *cons
 		strmap_put(&c->sigs, key, g);
 	}
 	free(key);
-	char *version = strmap_get(&c->versions, v[2]);
-	if (!version)
-		strmap_put(&c->versions, v[2], version = xstrdup(v[2]));
 	if (g->n == g->cap) {
 		g->cap = g->cap ? 2 * g->cap : 8;
 		g->w = xrealloc(g->w, g->cap * sizeof *g->w);
 	}
-	g->w[g->n++] = (struct want){ version, (int)(end - c->base), days, 0 };
+	g->w[g->n++] = (struct want){ version_copy(c, v[2], true), (int)end, days, 0 };
 	return 0;
 }
 
-static int by_end_then_days(const void *x, const void *y)
+static int by_version_end_days(const void *x, const void *y)
 {
 	const struct want *a = x, *b = y;
+	if (a->version != b->version)
+		return a->version < b->version ? -1 : 1;
 	return a->end != b->end ? a->end - b->end : a->days - b->days;
 }
 
-/* The wants of one version (or '*') from its series of day sketches. */
+/* The rows of one version (or '*') from its series of day sketches. */
 static void merge_windows(struct sig_wants *g, const char *version, const struct series *s)
 {
 	struct sketch acc;
 	int end = -1, from = 0;
 	for (size_t i = 0; i < g->n; i++) {
 		struct want *w = &g->w[i];
-		if (strcmp(w->version, version))
+		if (w->version != version)
 			continue;
 		if (w->end != end) {	/* sorted: a new end day starts afresh */
 			sketch_init(&acc);
@@ -149,27 +147,6 @@ static void series_clear(struct series *s)
 	}
 }
 
-/* The version being streamed is complete: its rows can be merged. */
-static void finish_version(struct chunk *c)
-{
-	if (c->cur && c->cur_version)
-		merge_windows(c->cur, c->cur_version, &c->one);
-	series_clear(&c->one);
-	free(c->cur_version);
-	c->cur_version = NULL;
-}
-
-static void finish_group(struct chunk *c)
-{
-	finish_version(c);
-	if (c->cur)
-		merge_windows(c->cur, TOP_ALL_VERSIONS, &c->all);
-	series_clear(&c->all);
-	free(c->cur_key);
-	c->cur_key = NULL;
-	c->cur = NULL;
-}
-
 static void series_merge(struct series *s, int day, const struct sketch *k)
 {
 	if (!s->day[day]) {
@@ -179,31 +156,61 @@ static void series_merge(struct series *s, int day, const struct sketch *k)
 	sketch_merge(s->day[day], k);
 }
 
-/* product, signature, version, date, installs, ordered by the first three. */
+/* The version being streamed is complete: its rows can be merged. */
+static void finish_version(struct chunk *c)
+{
+	if (c->cur && c->cur_version)
+		merge_windows(c->cur, c->cur_version, &c->one);
+	series_clear(&c->one);
+	free(c->streamed_version);
+	c->streamed_version = NULL;
+	c->cur_version = NULL;
+}
+
+static void finish_group(struct chunk *c)
+{
+	finish_version(c);
+	const char *all = version_copy(c, TOP_ALL_VERSIONS, false);
+	if (c->cur && all)
+		merge_windows(c->cur, all, &c->all);
+	series_clear(&c->all);
+	free(c->cur_product);
+	free(c->cur_signature);
+	c->cur_product = c->cur_signature = NULL;
+	c->cur = NULL;
+}
+
+static void start_group(struct chunk *c, const char *product, const char *signature)
+{
+	finish_group(c);
+	c->cur_product = xstrdup(product);
+	c->cur_signature = xstrdup(signature);
+	char *key = group_key(product, signature);
+	c->cur = strmap_get(&c->sigs, key);
+	free(key);
+	if (c->cur)
+		qsort(c->cur->w, c->cur->n, sizeof *c->cur->w, by_version_end_days);
+}
+
+/* product, signature, version, date, installs; grouped by the first three. */
 static int add_sketch(void *ctx, int ncols, const char *const *v, const char *const *names)
 {
 	struct chunk *c = ctx;
-	char *key = group_key(v[0], v[1]);
-	if (!c->cur_key || strcmp(key, c->cur_key)) {
-		finish_group(c);
-		c->cur_key = key;
-		c->cur = strmap_get(&c->sigs, key);
-		if (c->cur)
-			qsort(c->cur->w, c->cur->n, sizeof *c->cur->w, by_end_then_days);
-	} else {
-		free(key);
-	}
+	if (!c->cur_product || strcmp(v[0], c->cur_product) || strcmp(v[1], c->cur_signature))
+		start_group(c, v[0], v[1]);
 	if (!c->cur)
-		return 0;	/* in no window this update made */
-	if (!c->cur_version || strcmp(v[2], c->cur_version)) {
+		return 0;	/* in no row to fill */
+	if (!c->streamed_version || strcmp(v[2], c->streamed_version)) {
 		finish_version(c);
-		c->cur_version = xstrdup(v[2]);
+		c->streamed_version = xstrdup(v[2]);
+		c->cur_version = version_copy(c, v[2], false);
 	}
 	long day = day_number(v[3]) - c->base;
 	struct sketch k;
 	if (day < 0 || day >= SPAN || !v[4] || !sketch_load(&k, v[4]))
 		return 0;
-	series_merge(&c->one, (int)day, &k);
+	if (c->cur_version)
+		series_merge(&c->one, (int)day, &k);
 	series_merge(&c->all, (int)day, &k);
 	return 0;
 }
@@ -228,7 +235,8 @@ static int by_window_key(const void *x, const void *y)
 /*
  * The installs go into the rows in the order of their key: PostgreSQL
  * writes a row's new version at the end of the table, so a window's rows
- * stay together, read from a few pages rather than one page each.
+ * stay together, read from a few pages rather than one page each. (The
+ * UPDATE ... FROM of a WITH needs SQLite 3.33 or later.)
  */
 static int write_installs(struct db *db, struct chunk *c, char **err)
 {
@@ -237,9 +245,11 @@ static int write_installs(struct db *db, struct chunk *c, char **err)
 		if (c->sigs.keys[i])
 			n += ((struct sig_wants *)c->sigs.values[i])->n;
 	struct out *rows = xcalloc(n + 1, sizeof *rows);
-	for (size_t i = 0; i < c->sigs.cap; i++)
-		for (size_t j = 0; c->sigs.keys[i] && j < ((struct sig_wants *)c->sigs.values[i])->n; j++)
-			rows[k++] = (struct out){ c->sigs.values[i], &((struct sig_wants *)c->sigs.values[i])->w[j] };
+	for (size_t i = 0; i < c->sigs.cap; i++) {
+		const struct sig_wants *g = c->sigs.values[i];
+		for (size_t j = 0; c->sigs.keys[i] && j < g->n; j++)
+			rows[k++] = (struct out){ g, &g->w[j] };
+	}
 	qsort(rows, n, sizeof *rows, by_window_key);
 	const bool pg = db_kind(db) == DB_POSTGRES;
 	struct db_batch b;
@@ -270,10 +280,10 @@ static int write_installs(struct db *db, struct chunk *c, char **err)
 	return rc;
 }
 
-/* The windows of one chunk: made[] tells which of its ends and sizes to fill. */
-static int chunk_run(struct db *db, long first_end, const bool *made, char **err)
+/* The rows without installs of the windows ending in [first_end, first_end + CHUNK_ENDS). */
+static int chunk_run(struct db *db, long first_end, size_t *filled, char **err)
 {
-	struct chunk c = { .base = first_end - MAX_DAYS, .made = made, .first_end = first_end };
+	struct chunk c = { .base = first_end - MAX_DAYS };
 	char first[11], last[11], from[11];
 	day_string(first_end, first);
 	day_string(first_end + CHUNK_ENDS - 1, last);
@@ -282,7 +292,7 @@ static int chunk_run(struct db *db, long first_end, const bool *made, char **err
 	strmap_init(&c.versions);
 	strmap_init(&c.sigs);
 	int rc = db_query(db, "SELECT product, signature, version, end_date, days FROM top_windows"
-	    " WHERE end_date >= $1 AND end_date <= $2", 2, ends, add_want, &c, err);
+	    " WHERE end_date >= $1 AND end_date <= $2 AND installs IS NULL", 2, ends, add_want, &c, err);
 	/* A window ends before its end date: the last end's own day is in none. */
 	if (rc == 0 && c.sigs.n)
 		rc = db_stream(db, "SELECT product, signature, version, date, installs FROM signature_days"
@@ -291,36 +301,46 @@ static int chunk_run(struct db *db, long first_end, const bool *made, char **err
 	finish_group(&c);
 	if (rc == 0 && c.sigs.n)
 		rc = write_installs(db, &c, err);
+	for (size_t i = 0; rc == 0 && i < c.sigs.cap; i++)
+		if (c.sigs.keys[i])
+			*filled += ((struct sig_wants *)c.sigs.values[i])->n;
 	strmap_free(&c.sigs, sig_wants_free);
 	strmap_free(&c.versions, free);
 	return rc;
 }
 
-int window_installs_update(struct db *db, const struct window_made *w, size_t n, char **err)
+struct end_days {
+	long *day;
+	size_t n;
+};
+
+static int add_end(void *ctx, int ncols, const char *const *v, const char *const *names)
 {
-	bool *done = xcalloc(n + 1, sizeof *done);
-	double start = now_ms();
-	int rc = 0;
-	for (;;) {
-		long first = -1;
-		for (size_t i = 0; i < n; i++)
-			if (!done[i] && (first < 0 || w[i].end < first))
-				first = w[i].end;
-		if (first < 0 || rc != 0)
-			break;
-		bool made[CHUNK_ENDS * NSIZES] = { false };
-		for (size_t i = 0; i < n; i++) {
-			int k = size_index(w[i].days);
-			if (!done[i] && k >= 0 && w[i].end < first + CHUNK_ENDS) {
-				made[(w[i].end - first) * NSIZES + k] = true;
-				done[i] = true;
-			}
-		}
-		rc = chunk_run(db, first, made, err);
+	struct end_days *e = ctx;
+	long d = v[0] ? day_number(v[0]) : -1;
+	if (d >= 0) {
+		e->day = xrealloc(e->day, (e->n + 1) * sizeof *e->day);
+		e->day[e->n++] = d;
 	}
-	if (rc == 0 && n)
-		log_info("installs of the rows of %zu windows merged in %.1f s", n,
+	return 0;
+}
+
+int window_installs_update(struct db *db, char **err)
+{
+	struct end_days e = { 0 };
+	double start = now_ms();
+	size_t filled = 0;
+	int rc = db_query(db, "SELECT DISTINCT end_date FROM top_windows WHERE installs IS NULL"
+	    " ORDER BY 1", 0, NULL, add_end, &e, err);
+	for (size_t i = 0; rc == 0 && i < e.n; ) {
+		long first = e.day[i];
+		rc = chunk_run(db, first, &filled, err);
+		while (i < e.n && e.day[i] < first + CHUNK_ENDS)
+			i++;
+	}
+	if (rc == 0 && filled)
+		log_info("installs of %zu rows of top signatures merged in %.1f s", filled,
 		    (now_ms() - start) / 1000);
-	free(done);
+	free(e.day);
 	return rc;
 }

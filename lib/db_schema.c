@@ -107,10 +107,12 @@
 
 /*
  * Version 5: the distinct installs of each row of top_windows, merged
- * from the day sketches when the window is made (aggwinstalls.c). A
- * window made before has none; topcrashers then merges the sketches.
+ * from the day sketches once the window is made (aggwinstalls.c); the
+ * index finds the rows still without. Until they have them, topcrashers
+ * merges the sketches.
  */
-#define WINDOW_INSTALLS "ALTER TABLE top_windows ADD COLUMN installs BIGINT;"
+#define WINDOW_INSTALLS "ALTER TABLE top_windows ADD COLUMN installs BIGINT;" \
+	"CREATE INDEX top_windows_no_installs ON top_windows (end_date) WHERE installs IS NULL;"
 
 struct migration {
 	int version;

@@ -31,7 +31,7 @@ int db_batch_flush(struct db_batch *b, char **err)
 		return 0;
 	struct buf sql;
 	buf_init(&sql);
-	buf_printf(&sql, "%s VALUES ", b->insert);
+	buf_printf(&sql, "%s VALUES ", b->head);
 	for (int r = 0, k = 1; r < b->n; r++) {
 		buf_puts(&sql, r ? ", (" : "(");
 		for (int c = 0; c < b->ncols; c++)

@@ -13,7 +13,7 @@
 
 struct db_batch {
 	struct db *db;
-	const char *insert;	/* "INSERT INTO t (a, b, ...)", without VALUES */
+	const char *head;	/* what precedes " VALUES (...), ...": "INSERT INTO t (a, b)" */
 	const char *tail;	/* what follows the rows, or "" */
 	int ncols, n;
 	char **values;		/* n rows of ncols copies (NULL for SQL NULL) */
@@ -22,8 +22,9 @@ struct db_batch {
 void db_batch_init(struct db_batch *b, struct db *db, const char *insert, int ncols);
 /*
  * The same for any statement around a VALUES list: head, then
- * " VALUES (...), (...)", then tail. E.g. "UPDATE t SET x = v.x FROM ("
- * and ") v(k, x) WHERE t.k = v.k".
+ * " VALUES (...), (...)", then tail. E.g. "WITH v (k, x) AS (" and
+ * ") UPDATE t SET x = v.x FROM v WHERE t.k = v.k" (a form both databases
+ * take; SQLite has no column names after a subquery's alias).
  */
 void db_batch_init_around(struct db_batch *b, struct db *db, const char *head, const char *tail,
     int ncols);

@@ -172,7 +172,7 @@ static void write_value(FILE *out, json_t *v)
 		putc(']', out);
 	} else {
 		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
-		fputs(s, out);
+		fputs(s ? s : "null", out);
 		free(s);
 	}
 }

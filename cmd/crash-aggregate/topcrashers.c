@@ -438,6 +438,7 @@ static bool window_rows(struct top *t, int *rc)
 	"  WHERE " WINDOW_KEY("t") " ORDER BY t.count DESC LIMIT 1 OFFSET $6), 0)" \
 	" ORDER BY b.bug_id"
 	const char *rows = db_kind(t->a->db) == DB_POSTGRES ? WINDOW_ROWS(" OFFSET 0") : WINDOW_ROWS("");
+#undef WINDOW_ROWS
 	t->total = -1;
 	*rc = db_query(t->a->db, rows, 6, p, add_window_row, t, &err);
 	/* No rows: an empty window, or none made. */
@@ -449,6 +450,9 @@ static bool window_rows(struct top *t, int *rc)
 	}
 	if (t->total >= 0)
 		return true;
+	/* Rows without totals (a database edited by hand): none of them count. */
+	strmap_free(&t->sigs, sigstat_free);
+	strmap_init(&t->sigs);
 	t->total = t->prev_total = 0;
 	return false;
 }

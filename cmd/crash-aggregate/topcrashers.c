@@ -10,6 +10,7 @@
 #include "sketch.h"
 #include "strmap.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,17 +254,30 @@ static int installs(struct top *t, const char *const *names, int n)
 	    t->from_crashes ? "signature" : NULL, t->w.start, t->w.end, add_installs, names, n);
 }
 
+/* The listed names whose sigstat has the bool at offset flag false (caller frees). */
+static const char **listed_without(struct top *t, const char *const *names, int n, size_t flag,
+    int *m)
+{
+	const char **out = xcalloc((size_t)n + 1, sizeof *out);
+	*m = 0;
+	for (int i = 0; i < n; i++) {
+		const char *s = strmap_get(&t->sigs, names[i]);
+		if (!*(const bool *)(s + flag))
+			out[(*m)++] = names[i];
+	}
+	return out;
+}
+
 /*
- * The installs of listed rows of a ready-made window made before they
- * were merged at update (schema version 5): from their day sketches.
+ * The installs of listed rows of a ready-made window that update has not
+ * filled yet (made by an older version, or a run failed): from their day
+ * sketches.
  */
 static int window_missing_installs(struct top *t, const char *const *names, int n)
 {
-	const char **missing = xcalloc((size_t)n + 1, sizeof *missing);
-	int m = 0, rc = 0;
-	for (int i = 0; i < n; i++)
-		if (!((struct sigstat *)strmap_get(&t->sigs, names[i]))->has_window_installs)
-			missing[m++] = names[i];
+	int m, rc = 0;
+	const char **missing = listed_without(t, names, n,
+	    offsetof(struct sigstat, has_window_installs), &m);
 	if (m)
 		rc = installs(t, missing, m);
 	free(missing);
@@ -476,11 +490,8 @@ static int window_previous(struct top *t, const char *const *names, int n)
 {
 	if (t->prev_kept < TOP_KEEP)
 		return 0;
-	const char **missing = xcalloc((size_t)n + 1, sizeof *missing);
-	int m = 0, rc = 0;
-	for (int i = 0; i < n; i++)
-		if (!((struct sigstat *)strmap_get(&t->sigs, names[i]))->in_prev)
-			missing[m++] = names[i];
+	int m, rc = 0;
+	const char **missing = listed_without(t, names, n, offsetof(struct sigstat, in_prev), &m);
 	if (m)
 		rc = run(t, "signature, sum(count)", "1", t->w.prev_start, t->w.start, add_prev,
 		    missing, m);

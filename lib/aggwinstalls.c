@@ -238,12 +238,9 @@ static int by_window_key(const void *x, const void *y)
  * stay together, read from a few pages rather than one page each. (The
  * UPDATE ... FROM of a WITH needs SQLite 3.33 or later.)
  */
-static int write_installs(struct db *db, struct chunk *c, char **err)
+static int write_installs(struct db *db, struct chunk *c, size_t n, char **err)
 {
-	size_t n = 0, k = 0;
-	for (size_t i = 0; i < c->sigs.cap; i++)
-		if (c->sigs.keys[i])
-			n += ((struct sig_wants *)c->sigs.values[i])->n;
+	size_t k = 0;
 	struct out *rows = xcalloc(n + 1, sizeof *rows);
 	for (size_t i = 0; i < c->sigs.cap; i++) {
 		const struct sig_wants *g = c->sigs.values[i];
@@ -299,11 +296,14 @@ static int chunk_run(struct db *db, long first_end, size_t *filled, char **err)
 		    " WHERE date >= $1 AND date < $2 ORDER BY product, signature, version", 2, days,
 		    add_sketch, &c, err);
 	finish_group(&c);
-	if (rc == 0 && c.sigs.n)
-		rc = write_installs(db, &c, err);
-	for (size_t i = 0; rc == 0 && i < c.sigs.cap; i++)
+	size_t n = 0;
+	for (size_t i = 0; i < c.sigs.cap; i++)
 		if (c.sigs.keys[i])
-			*filled += ((struct sig_wants *)c.sigs.values[i])->n;
+			n += ((struct sig_wants *)c.sigs.values[i])->n;
+	if (rc == 0 && n)
+		rc = write_installs(db, &c, n, err);
+	if (rc == 0)
+		*filled += n;
 	strmap_free(&c.sigs, sig_wants_free);
 	strmap_free(&c.versions, free);
 	return rc;

@@ -1,6 +1,7 @@
 /*
- * dbbatch.c: multi-row INSERTs and the like (dbbatch.h). A full batch always has the
- * same statement text, so it is prepared once per connection.
+ * dbbatch.c: multi-row INSERTs and the like (dbbatch.h). A full batch
+ * always has the same statement text, so it is prepared once per
+ * connection.
  */
 #include "dbbatch.h"
 #include "util.h"

@@ -28,9 +28,9 @@ void db_batch_init(struct db_batch *b, struct db *db, const char *insert, int nc
  */
 void db_batch_init_around(struct db_batch *b, struct db *db, const char *head, const char *tail,
     int ncols);
-/* Adds a row of ncols values (copied); inserts the batch once it is full. 0 or -1 with *err. */
+/* Adds a row of ncols values (copied); runs the batch once it is full. 0 or -1 with *err. */
 int db_batch_add(struct db_batch *b, const char *const *row, char **err);
-/* Inserts the rows added since the last insert. */
+/* Runs the statement for the rows added since the last run. */
 int db_batch_flush(struct db_batch *b, char **err);
 /* Drops rows not inserted and frees the batch. */
 void db_batch_free(struct db_batch *b);

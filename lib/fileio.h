@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 /* Writes data to path atomically (temp file, fsync, rename, fsync dir). */
 int atomic_write(const char *path, const void *data, size_t len);
@@ -22,6 +23,8 @@ int atomic_write_lazy(const char *path, const void *data, size_t len);
 int atomic_write_at(int dirfd, const char *name, const void *data, size_t len);
 /* Writes all of len bytes, retrying short writes and EINTR. */
 int write_all(int fd, const void *data, size_t len);
+/* The same for a vector of n buffers (the vector is consumed). */
+int writev_all(int fd, struct iovec *iov, int n);
 /* fsync(2) of a directory, so the names in it are durable. */
 int fsync_dir(const char *path);
 /* mkdir -p; 0 on success or when it exists. */

@@ -278,29 +278,78 @@ static int step(struct multipart *mp)
 	return -1;
 }
 
+/*
+ * In a part body with an empty window: hands on the input itself up to
+ * the first delimiter (or what may be one), or else all of it but the
+ * last (delimiter length - 1) bytes. Returns the bytes handed on, or -1.
+ */
+static long body_in_place(struct multipart *mp, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *hit;
+	size_t upto;
+	for (;;) {
+		hit = memmem(p, end - p, mp->delim, mp->delim_len);
+		if (!hit) {
+			upto = len >= mp->delim_len ? len - mp->delim_len + 1 : 0;
+			break;
+		}
+		if (is_delimiter(mp, hit, end) >= 0) {
+			upto = hit - data;
+			break;
+		}
+		p = hit + 1;
+	}
+	if (upto && mp->cb->part_data(mp->ctx, data, upto) < 0)
+		return fail(mp, "rejected_part");
+	return upto;
+}
+
+/*
+ * The window is for headers and for a delimiter split between two
+ * inputs. A dump's bytes are handed on from the caller's buffer: once the
+ * window's scan leaves only bytes that came from this input, they are
+ * given back to it, and body_in_place() scans the rest of the input where
+ * it lies. In a body the window takes only a few delimiters' worth of
+ * input at a time, so the copying stays small.
+ */
 int multipart_feed(struct multipart *mp, const char *data, size_t len)
 {
+	size_t took = 0;	/* input copied into the window last */
 	while (mp->state != FAILED) {
 		int r;
 		while ((r = step(mp)) > 0)
 			;
 		if (r < 0)
 			return -1;
+		size_t keep = mp->end - mp->start;
+		/* keep < took: the scan went past all the window held before. */
+		if (mp->state == BODY && keep < took) {
+			data -= keep;
+			len += keep;
+			mp->start = mp->end = keep = 0;
+			long n = body_in_place(mp, data, len);
+			if (n < 0)
+				return -1;
+			data += n;
+			len -= n;
+		}
 		if (len == 0)
 			return 0;
 		/* Slide what is left to the front and take more input. */
-		size_t keep = mp->end - mp->start;
 		memmove(mp->win, mp->win + mp->start, keep);
 		mp->start = 0;
 		mp->end = keep;
 		size_t room = mp->win_cap - mp->end;
 		size_t take = len < room ? len : room;
+		if (mp->state == BODY && take > 4 * mp->delim_len)
+			take = 4 * mp->delim_len;
 		if (take == 0)
 			return fail(mp, "header_too_long");
 		memcpy(mp->win + mp->end, data, take);
 		mp->end += take;
 		data += take;
 		len -= take;
+		took = take;
 	}
 	return -1;
 }

@@ -13,9 +13,14 @@ static int begin(void *ctx, const struct multipart_part *p)
 	buf_printf(&seen, "%s|%s|%s=", p->name, p->filename ? p->filename : "-", p->content_type);
 	return 0;
 }
+static size_t pieces, largest;	/* part_data calls, and the largest */
+
 static int data(void *ctx, const char *d, size_t n)
 {
 	buf_append(&seen, d, n);
+	pieces++;
+	if (n > largest)
+		largest = n;
 	return 0;
 }
 static int end(void *ctx)
@@ -31,6 +36,7 @@ static int parse(const char *boundary, const char *body, size_t len, size_t step
 {
 	buf_reset(&seen);
 	buf_append(&seen, "", 0);
+	pieces = largest = 0;
 	struct multipart *mp = multipart_new(boundary, &cb, NULL);
 	int r = 0;
 	for (size_t i = 0; i < len && r == 0; i += step)
@@ -81,6 +87,59 @@ static void test_chunkings(void)
 		}
 	}
 	ok(all_ok, "same parts for every chunk size from 1 to %zu", sizeof body);
+}
+
+/*
+ * A 200 KB dump of random bytes strewn with delimiter lookalikes (a CR LF
+ * and the boundary's first bytes, the boundary with junk after it), then an
+ * annotation: the same parts for chunks of every kind of size, and a
+ * chunk's bytes handed on in few pieces, not copied through the window.
+ */
+static void test_large_dump(void)
+{
+	const char *lookalikes[] = { "\r", "\r\n", "\r\n-", "\r\n--Bound", "\r\n--Boundary9X",
+	    "\r\n--Boundary9-", "\r\n--Boundary9-x" };
+	struct buf dump, text, want_parts;
+	buf_init(&dump);
+	buf_init(&text);
+	buf_init(&want_parts);
+	srand(7);
+	while (dump.len < 200000) {
+		char c = (char)(rand() & 0xff);
+		buf_append(&dump, &c, 1);
+		if (rand() % 500 == 0)
+			buf_puts(&dump, lookalikes[rand() % 7]);
+	}
+	buf_puts(&text, "--Boundary9\r\nContent-Disposition: form-data; name=\"upload_file_minidump\"; "
+	    "filename=\"d\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+	buf_append(&text, dump.data, dump.len);
+	buf_puts(&text, "\r\n--Boundary9\r\nContent-Disposition: form-data; name=\"Version\"\r\n\r\n"
+	    "121.0\r\n--Boundary9--\r\n");
+	buf_puts(&want_parts, "upload_file_minidump|d|application/octet-stream=");
+	buf_append(&want_parts, dump.data, dump.len);
+	buf_puts(&want_parts, ";Version|-|=121.0;");
+
+	const size_t steps[] = { 1, 2, 13, 15, 16, 17, 63, 64, 1000, 4093, 16384, 16385, 32768,
+	    65536, 200000, text.len };
+	int all_ok = 1;
+	const char *why;
+	for (size_t i = 0; i < sizeof steps / sizeof *steps && all_ok; i++) {
+		int r = parse("Boundary9", text.data, text.len, steps[i], &why);
+		if (r || seen.len != want_parts.len || memcmp(seen.data, want_parts.data, seen.len)) {
+			all_ok = 0;
+			printf("# step %zu: r=%d why=%s, %zu bytes out of %zu\n", steps[i], r, why,
+			    seen.len, want_parts.len);
+		}
+	}
+	ok(all_ok, "200 KB dump with delimiter lookalikes: same parts for chunks of 1 byte to all");
+	parse("Boundary9", text.data, text.len, 32768, &why);
+	ok(largest > 30000, "32 KB chunks: pieces of up to %zu bytes handed on in place", largest);
+	/* Through the window, each of the ~170 full-delimiter lookalikes would cut a piece. */
+	ok(pieces < 64, "32 KB chunks: %zu pieces for %zu chunks and ~170 lookalikes", pieces,
+	    text.len / 32768 + 1);
+	buf_free(&dump);
+	buf_free(&text);
+	buf_free(&want_parts);
 }
 
 static void test_errors(void)
@@ -135,6 +194,7 @@ int main(void)
 {
 	buf_init(&seen);
 	test_chunkings();
+	test_large_dump();
 	test_errors();
 	test_boundary();
 	buf_free(&seen);

@@ -358,7 +358,7 @@ static struct MHD_Daemon *start_daemon(const struct conf *c, struct addrinfo *ai
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf_int(c, "max-connections"),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf_int(c, "timeout"),
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,

@@ -225,7 +225,7 @@ static json_t *walk_one(struct pctx *c, const char *name, const char *path, cons
 		c->p->walker_args,
 	};
 	struct walk_result r;
-	walk_isolated(&req, &r);
+	walker_walk(c->p->walker, &req, &r);
 	c->interrupted |= r.interrupted;
 	json_t *dump = r.json ? json_incref(r.json) : json_object();
 	if (strcmp(r.status, "OK") != 0) {

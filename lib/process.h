@@ -20,6 +20,7 @@ struct processor {
 	struct walk_limits limits;
 	const char *const *walker_args;	/* more crash-stackwalk options, or NULL */
 	const struct siglists *sl;
+	struct walker *walker;		/* the calling thread's own */
 };
 
 struct raw_input {

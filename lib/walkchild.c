@@ -1,11 +1,16 @@
 /*
  * walkchild.c: crash-stackwalk in a child process under limits.
  *
- * The child gets RLIMIT_CPU and RLIMIT_AS before it executes the walker;
- * the parent reads its output and its errors with poll(2) against a
- * wall-clock deadline and kills it when time is up or the output grows
- * past the limit.
+ * Each worker keeps one walker child (crash-stackwalk --serve) for many
+ * dumps, since starting a process costs more than most walks. It gets
+ * RLIMIT_CPU (renewed by the walker for every dump) and RLIMIT_AS before
+ * it executes the walker; the parent writes it a dump's path, reads the
+ * answer and the messages with poll(2) against a wall-clock deadline, and
+ * kills it when time is up, the answer grows past the limit or is not
+ * one. A killed or dead child is replaced at the next dump, and every
+ * child retires after WALKS_PER_CHILD dumps.
  */
+#include "fileio.h"
 #include "util.h"
 #include "walkchild.h"
 
@@ -21,6 +26,7 @@
 #include <unistd.h>
 
 #define MAX_STDERR 4096
+#define WALKS_PER_CHILD 1000
 
 /* AddressSanitizer reserves terabytes of shadow memory: no RLIMIT_AS then. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -34,6 +40,13 @@
 #define ADDRESS_LIMIT_WORKS 1
 #endif
 
+struct walker {
+	pid_t pid;		/* 0: none running */
+	int in, out, err;	/* its stdin, stdout and stderr, from here */
+	int walks;		/* dumps it has been sent */
+};
+
+/* crash-stackwalk --serve, its options; the dumps come on its stdin. */
 static char **walker_argv(const struct walk_request *req)
 {
 	size_t n = 0;
@@ -45,7 +58,7 @@ static char **walker_argv(const struct walk_request *req)
 	char **argv = xcalloc(2 * n + nextra + 8, sizeof *argv);
 	size_t a = 0;
 	argv[a++] = (char *)req->stackwalk;
-	argv[a++] = "--format=json";
+	argv[a++] = "--serve";
 	argv[a++] = "-q";
 	for (size_t i = 0; i < n; i++) {
 		argv[a++] = "--symbols";
@@ -57,72 +70,207 @@ static char **walker_argv(const struct walk_request *req)
 	}
 	for (size_t i = 0; i < nextra; i++)
 		argv[a++] = (char *)req->extra_args[i];
-	argv[a++] = (char *)req->dump;
 	return argv;
 }
 
 /*
  * In the child, between vfork and exec: system calls only, on the parent's
  * memory. Its own process group keeps a terminal's ^C for crash-process,
- * which finishes the walks in hand before it stops.
+ * which finishes the walks in hand before it stops. Only the soft CPU
+ * limit is set: the walker renews it for every dump, and its SIGXCPU is
+ * the sign of a dump that used up its time.
  */
 __attribute__((noinline, noreturn))
-static void exec_child(char **argv, const struct walk_limits *lim, int out, int err)
+static void exec_child(char **argv, const struct walk_limits *lim, const int fds[3])
 {
-	struct rlimit cpu = { (rlim_t)lim->cpu_seconds, (rlim_t)lim->cpu_seconds + 1 };
-	struct rlimit mem = { (rlim_t)lim->memory_bytes, (rlim_t)lim->memory_bytes };
-	if (lim->cpu_seconds > 0)
+	struct rlimit cpu;
+	if (lim->cpu_seconds > 0 && getrlimit(RLIMIT_CPU, &cpu) == 0) {
+		if (cpu.rlim_max == RLIM_INFINITY || (rlim_t)lim->cpu_seconds < cpu.rlim_max)
+			cpu.rlim_cur = (rlim_t)lim->cpu_seconds;
 		setrlimit(RLIMIT_CPU, &cpu);
+	}
+	struct rlimit mem = { (rlim_t)lim->memory_bytes, (rlim_t)lim->memory_bytes };
 	if (lim->memory_bytes > 0 && ADDRESS_LIMIT_WORKS)
 		setrlimit(RLIMIT_AS, &mem);
 	setpgid(0, 0);
-	/* Nothing to read: a walker in a background group must not stop on the terminal. */
-	int null = open("/dev/null", O_RDONLY);
-	if (null > 0) {
-		dup2(null, 0);
-		close(null);
-	}
-	dup2(out, 1);
-	dup2(err, 2);
+	for (int i = 0; i < 3; i++)
+		dup2(fds[i], i);
 	execv(argv[0], argv);
 	_exit(127);
 }
 
-/* Reads what is ready on fd into b; false at end of file. */
-static bool drain(int fd, struct buf *b)
+struct walker *walker_new(void)
 {
-	char chunk[65536];
-	ssize_t n = read(fd, chunk, sizeof chunk);
-	if (n > 0) {
-		buf_append(b, chunk, (size_t)n);
-		return true;
-	}
-	return n < 0 && (errno == EINTR || errno == EAGAIN);
+	struct walker *w = xcalloc(1, sizeof *w);
+	w->in = w->out = w->err = -1;
+	return w;
 }
 
-/* Collects both streams until the child closes them or a limit is hit. */
-static const char *collect(int out, int err, const struct walk_limits *lim, double start,
-    struct buf *json, struct buf *errors)
+static void close_fd(int *fd)
 {
-	struct pollfd fds[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
-	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int start(struct walker *w, const struct walk_request *req)
+{
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	pid_t pid = -1;
+	if (pipe2(pin, O_CLOEXEC) == 0 && pipe2(pout, O_CLOEXEC) == 0 &&
+	    pipe2(perr, O_CLOEXEC) == 0) {
+		char **argv = walker_argv(req);
+		const int child_fds[3] = { pin[0], pout[1], perr[1] };
+		/*
+		 * vfork: no copy of this (multi-threaded, sizeable) process's
+		 * page tables for a child that only sets limits and execs.
+		 */
+		pid = vfork();
+		if (pid == 0)
+			exec_child(argv, &req->limits, child_fds);
+		free(argv);
+	}
+	int saved = errno;
+	close_fd(&pin[0]);
+	close_fd(&pout[1]);
+	close_fd(&perr[1]);
+	w->in = pin[1];
+	w->out = pout[0];
+	w->err = perr[0];
+	if (pid < 0) {
+		close_fd(&w->in);
+		close_fd(&w->out);
+		close_fd(&w->err);
+		errno = saved;
+		return -1;
+	}
+	fcntl(w->out, F_SETFL, O_NONBLOCK);
+	fcntl(w->err, F_SETFL, O_NONBLOCK);
+	w->pid = pid;
+	w->walks = 0;
+	return 0;
+}
+
+/* Ends the child, killing its group first when kill_it; its wait status. */
+static int stop(struct walker *w, bool kill_it)
+{
+	int wstatus = 0;
+	if (!w->pid)
+		return 0;	/* never kill(0): that is this process's own group */
+	close_fd(&w->in);
+	if (kill_it && kill(-w->pid, SIGKILL) != 0)
+		kill(w->pid, SIGKILL);
+	while (waitpid(w->pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	close_fd(&w->out);
+	close_fd(&w->err);
+	w->pid = 0;
+	return wstatus;
+}
+
+/*
+ * Waits for a child that is going away (it closed its output or its
+ * input) until the walk's deadline, then kills it: its wait status, and
+ * *late when it had to be killed.
+ */
+static int reap(struct walker *w, const struct walk_limits *lim, double start, bool *late)
+{
+	int wstatus;
+	pid_t r;
+	while ((r = waitpid(w->pid, &wstatus, WNOHANG)) == 0 &&
+	    (lim->wall_ms <= 0 || now_ms() - start < lim->wall_ms))
+		usleep(5000);
+	*late = r == 0;
+	if (r == w->pid) {
+		w->pid = 0;
+		close_fd(&w->in);
+		close_fd(&w->out);
+		close_fd(&w->err);
+		return wstatus;
+	}
+	return stop(w, true);
+}
+
+/* read(2) into b: its result, EINTR retried. */
+static ssize_t read_into(int fd, struct buf *b)
+{
+	char chunk[65536];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof chunk)) < 0 && errno == EINTR)
+		;
+	if (n > 0)
+		buf_append(b, chunk, (size_t)n);
+	return n;
+}
+
+/*
+ * The answer so far: -1 when its header "<status> <length>\n" is not one;
+ * else *hlen is the header's length (0 until it is in) and the result
+ * says whether the whole answer is in.
+ */
+static int answer_in(const struct buf *out, int *status, size_t *hlen, size_t *jlen)
+{
+	*hlen = 0;
+	const char *nl = out->len ? memchr(out->data, '\n', out->len) : NULL;
+	if (!nl)
+		return out->len > 32 ? -1 : 0;
+	char *end;
+	long st = strtol(out->data, &end, 10);
+	if (end == out->data || *end != ' ' || st < 0 || st > 1)
+		return -1;
+	unsigned long long n = strtoull(end + 1, &end, 10);
+	if (end != nl)
+		return -1;
+	*status = (int)st;
+	*hlen = nl + 1 - out->data;
+	*jlen = n;
+	return out->len - *hlen >= n;
+}
+
+/* Reads the child's messages, keeping the first MAX_STDERR bytes; false at their end. */
+static bool read_errors(int fd, struct buf *errors)
+{
+	ssize_t n;
+	while ((n = read_into(fd, errors)) > 0)
+		if (errors->len > MAX_STDERR)
+			errors->len = MAX_STDERR, errors->data[MAX_STDERR] = 0;
+	return n < 0 && errno == EAGAIN;
+}
+
+/*
+ * Waits for the answer to one dump, and its messages, until it is whole,
+ * the child closes its output or a limit is hit: NULL when the answer
+ * came, "" when the child went away (its wait status says why), else the
+ * failure.
+ */
+static const char *collect(struct walker *w, const struct walk_limits *lim, double start,
+    struct buf *out, struct buf *errors, int *status, size_t *hlen, size_t *jlen)
+{
+	struct pollfd fds[2] = { { w->out, POLLIN, 0 }, { w->err, POLLIN, 0 } };
+	for (;;) {
+		int whole = answer_in(out, status, hlen, jlen);
+		if (whole < 0)
+			return "ERROR_STACKWALKER_BAD_OUTPUT";
+		if (*hlen && *jlen > lim->max_output)
+			return "ERROR_STACKWALKER_OUTPUT_TOO_LARGE";
+		if (whole) {
+			/* Its messages for this dump went out before the answer. */
+			read_errors(w->err, errors);
+			return NULL;
+		}
 		int left = lim->wall_ms <= 0 ? -1 : lim->wall_ms - (int)(now_ms() - start);
 		if (lim->wall_ms > 0 && left <= 0)
 			return "ERROR_STACKWALKER_TIMEOUT";
 		if (poll(fds, 2, left) < 0 && errno != EINTR)
 			return "ERROR_STACKWALKER_POLL";
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (!drain(fds[i].fd, i ? errors : json))
-				fds[i].fd = -1;
+		if (fds[1].revents && !read_errors(w->err, errors))
+			fds[1].fd = -1;	/* closed: poll the answer alone */
+		if (fds[0].revents) {
+			ssize_t n = read_into(w->out, out);
+			if (n == 0 || (n < 0 && errno != EAGAIN))
+				return "";
 		}
-		if (json->len > lim->max_output)
-			return "ERROR_STACKWALKER_OUTPUT_TOO_LARGE";
-		if (errors->len > MAX_STDERR)
-			errors->len = MAX_STDERR, errors->data[MAX_STDERR] = 0;
 	}
-	return NULL;
 }
 
 /* The walker's last error line, without its "crash-stackwalk: " prefix. */
@@ -141,89 +289,96 @@ static char *last_error_line(struct buf *errors)
 	return out;
 }
 
-/*
- * Stopped from outside: a signal this file never sends, or a SIGKILL
- * before the walker had used its CPU time (the kernel's hard limit is the
- * only other source: a service manager's final kill, the OOM killer).
- */
-static bool interrupted(int wstatus, const struct rusage *ru, const struct walk_limits *lim)
+/* Ends an idle child: at the end of its input it exits; one that does not is killed. */
+static void retire(struct walker *w)
 {
-	if (!WIFSIGNALED(wstatus))
-		return false;
-	int sig = WTERMSIG(wstatus);
-	double cpu = (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
-	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
-	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT ||
-	    (sig == SIGKILL && (lim->cpu_seconds <= 0 || cpu < lim->cpu_seconds));
+	close_fd(&w->in);
+	for (int i = 0; i < 100 && waitpid(w->pid, NULL, WNOHANG) == 0; i++)
+		usleep(20000);
+	stop(w, true);
 }
 
-static const char *exit_status(int wstatus, bool stopped)
+void walker_free(struct walker *w)
 {
-	if (stopped)
-		return "ERROR_STACKWALKER_INTERRUPTED";
+	if (!w)
+		return;
+	if (w->pid)
+		retire(w);
+	free(w);
+}
+
+/*
+ * How a child that went away mid-dump ended. This file kills with
+ * SIGKILL only after it has said why, and sets no hard CPU limit; so a
+ * SIGKILL, like a SIGTERM, came from outside (a service manager, the OOM
+ * killer) and is not the dump's doing.
+ */
+static const char *end_status(int wstatus, bool *interrupted)
+{
 	if (WIFSIGNALED(wstatus)) {
 		int sig = WTERMSIG(wstatus);
-		return sig == SIGXCPU || sig == SIGKILL ? "ERROR_STACKWALKER_CPU_LIMIT"
+		*interrupted = sig == SIGTERM || sig == SIGINT || sig == SIGHUP ||
+		    sig == SIGQUIT || sig == SIGKILL;
+		return *interrupted ? "ERROR_STACKWALKER_INTERRUPTED"
+		    : sig == SIGXCPU ? "ERROR_STACKWALKER_CPU_LIMIT"
 		    : sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS ? "ERROR_STACKWALKER_CRASHED"
 		    : "ERROR_STACKWALKER_KILLED";
 	}
-	if (WEXITSTATUS(wstatus) == 127)
-		return "ERROR_STACKWALKER_NOT_FOUND";
-	return WEXITSTATUS(wstatus) == 0 ? NULL : "ERROR_MINIDUMP_UNREADABLE";
+	return WEXITSTATUS(wstatus) == 127 ? "ERROR_STACKWALKER_NOT_FOUND"
+	    : "ERROR_MINIDUMP_UNREADABLE";	/* out of memory, say */
 }
 
-void walk_isolated(const struct walk_request *req, struct walk_result *out)
+/*
+ * Sends the dump's path: NULL when sent, "" when the child went away (its
+ * wait status says why), or the failure. A child that ended while idle
+ * since its last dump (EPIPE) is replaced.
+ */
+static const char *send_dump(struct walker *w, const struct walk_request *req)
+{
+	size_t len = strlen(req->dump) + 1;
+	if (w->pid && w->walks >= WALKS_PER_CHILD)
+		retire(w);
+	if (w->pid) {
+		w->walks++;
+		if (write_all(w->in, req->dump, len) == 0)
+			return NULL;
+		stop(w, true);
+	}
+	if (start(w, req) != 0)
+		return "ERROR_STACKWALKER_SPAWN";
+	w->walks++;
+	return write_all(w->in, req->dump, len) == 0 ? NULL : "";
+}
+
+void walker_walk(struct walker *w, const struct walk_request *req, struct walk_result *out)
 {
 	memset(out, 0, sizeof *out);
-	double start = now_ms();
-	int po[2], pe[2];
-	if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
-		out->status = xstrdup("ERROR_STACKWALKER_SPAWN");
-		out->message = xasprintf("pipe: %s", strerror(errno));
-		return;
-	}
-	char **argv = walker_argv(req);
-	/*
-	 * vfork: no copy of this (multi-threaded, sizeable) process's page
-	 * tables for a child that only sets limits and execs; a fork per crash
-	 * was a tenth of crash-process's time. exec_child makes system calls
-	 * only and never returns.
-	 */
-	pid_t pid = vfork();
-	if (pid == 0)
-		exec_child(argv, &req->limits, po[1], pe[1]);
-	close(po[1]);
-	close(pe[1]);
-	struct buf json, errors;
-	buf_init(&json);
+	double start_ms = now_ms();
+	struct buf answer, errors;
+	buf_init(&answer);
 	buf_init(&errors);
-	const char *failure = pid < 0 ? "ERROR_STACKWALKER_SPAWN"
-	    : collect(po[0], pe[0], &req->limits, start, &json, &errors);
-	int wstatus = 0;
-	struct rusage ru = { 0 };
-	if (pid > 0) {
-		/* The whole group: a wrapper script's children, a symbol fetch. */
-		if (failure && kill(-pid, SIGKILL) != 0)
-			kill(pid, SIGKILL);
-		while (wait4(pid, &wstatus, 0, &ru) < 0 && errno == EINTR)
-			;
+	int exit_code = 0;
+	size_t hlen = 0, jlen = 0;
+	const char *failure = send_dump(w, req);
+	if (!failure)
+		failure = collect(w, &req->limits, start_ms, &answer, &errors, &exit_code, &hlen, &jlen);
+	if (failure && *failure) {
+		stop(w, true);
+	} else if (failure) {
+		read_errors(w->err, &errors);
+		bool late;
+		int wstatus = reap(w, &req->limits, start_ms, &late);
+		failure = late ? "ERROR_STACKWALKER_TIMEOUT" : end_status(wstatus, &out->interrupted);
 	}
-	close(po[0]);
-	close(pe[0]);
-	free(argv);
-	/* The walker prints what it could read even of a damaged dump. */
-	if (!failure && json.len)
-		out->json = json_loadb(json.data, json.len, 0, NULL);
+	/* The walker answers with what it could read even of a damaged dump. */
+	if (!failure && jlen)
+		out->json = json_loadb(answer.data + hlen, jlen, 0, NULL);
 	const char *walker_status = json_string_value(json_object_get(out->json, "status"));
-	if (!failure) {
-		out->interrupted = interrupted(wstatus, &ru, &req->limits);
-		failure = exit_status(wstatus, out->interrupted);
-	}
-	if (failure && walker_status && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1)
-		failure = walker_status;
+	if (!failure && exit_code == 1)
+		failure = walker_status ? walker_status : "ERROR_MINIDUMP_UNREADABLE";
 	if (!failure && !out->json) {
 		failure = "ERROR_STACKWALKER_BAD_OUTPUT";
-		out->message = xstrdup("the walker's output is not JSON");
+		out->message = xstrdup("the walker's answer is not JSON");
 	}
 	if (failure && failure != walker_status) {
 		json_decref(out->json);
@@ -232,8 +387,8 @@ void walk_isolated(const struct walk_request *req, struct walk_result *out)
 	if (!out->message)
 		out->message = last_error_line(&errors);
 	out->status = xstrdup(failure ? failure : walker_status ? walker_status : "OK");
-	out->ms = now_ms() - start;
-	buf_free(&json);
+	out->ms = now_ms() - start_ms;
+	buf_free(&answer);
 	buf_free(&errors);
 }
 

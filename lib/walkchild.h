@@ -1,6 +1,6 @@
 /*
- * walkchild.h: running crash-stackwalk on one dump in a child process
- * with CPU-time, memory and wall-clock limits, so that a hostile dump can
+ * walkchild.h: running crash-stackwalk on dumps in a child process with
+ * CPU-time, memory and wall-clock limits, so that a hostile dump can
  * neither hang nor kill the process that asked.
  */
 #ifndef CRASH_WALKCHILD_H
@@ -33,8 +33,21 @@ struct walk_result {
 	double ms;
 };
 
-/* Never fails as a call: what went wrong is in the result. */
-void walk_isolated(const struct walk_request *req, struct walk_result *out);
+/*
+ * A walker: one crash-stackwalk --serve child, started at the first dump
+ * and kept for the next ones (one per thread; never shared).
+ */
+struct walker;
+struct walker *walker_new(void);
+/* Ends the child, if any. */
+void walker_free(struct walker *w);
+
+/*
+ * Walks one dump through w's child. Never fails as a call: what went wrong
+ * is in the result. A request's walker options must be the same for every
+ * dump of one walker.
+ */
+void walker_walk(struct walker *w, const struct walk_request *req, struct walk_result *out);
 void walk_result_free(struct walk_result *r);
 
 #endif

@@ -74,6 +74,7 @@ struct worker {
 	struct store *store;
 	struct db *db;
 	struct siglists *sl;
+	struct walker *walker;
 	char tmpdir[64];
 	/* with --queue: its name in claims, its connection, what it has claimed */
 	struct db *qdb;
@@ -370,6 +371,7 @@ static const char *process_one(struct worker *w, const char *id)
 	}
 	struct processor p = g.proc;
 	p.sl = w->sl;
+	p.walker = w->walker;
 	struct raw_input in = { id, raw, (const char *const *)d.names, (const char *const *)d.paths };
 	bool interrupted;
 	json_t *processed = process_crash(&p, &in, &interrupted);
@@ -396,6 +398,7 @@ static int worker_open(struct worker *w)
 	if (!mkdtemp(w->tmpdir))
 		return log_err("scratch directory %s: %s", w->tmpdir, strerror(errno)), -1;
 	const char *queue = conf_str(g.conf, "queue");
+	w->walker = walker_new();
 	if (!(w->store = store_open(conf_str(g.conf, "store"), &err)) ||
 	    !(w->db = db_open(conf_str(g.conf, "db"), &err)) ||
 	    !(w->sl = siglists_load(dir ? dir : siglists_default_dir(), &err)) ||
@@ -425,6 +428,7 @@ static void worker_close(struct worker *w)
 	store_close(w->store);
 	db_close(w->db);
 	siglists_free(w->sl);
+	walker_free(w->walker);
 	if (w->tmpdir[0])
 		rmdir(w->tmpdir);
 }

@@ -8,20 +8,107 @@
 #include "symfetch.h"
 #include "util.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static const struct conf_option options[] = {
 	{ "format", CONF_STR, "json", "json|text|pipe", "output format" },
 	{ "symbols", CONF_LIST, NULL, "DIR", "symbol store (repeatable)" },
 	{ "symbol-cache", CONF_STR, NULL, "DIR", "where compiled symbol indexes go (default: beside each .sym)" },
 	{ "pretty", CONF_BOOL, "no", NULL, "indent JSON" },
+	{ "serve", CONF_BOOL, "no", NULL, "walk the dumps named on stdin, for crash-process (see the man page)" },
 	SYMFETCH_OPTIONS,
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const char usage[] = "[--format json|text|pipe] [--pretty] [--symbols DIR]... "
-    "[--symbol-cache DIR] [--symbols-url URL]... DUMP [SYMDIR...]";
+    "[--symbol-cache DIR] [--symbols-url URL]... DUMP [SYMDIR...] | --serve [SYMDIR...]";
+
+/* What one walk needs besides the dump. */
+struct walk_env {
+	const struct conf *conf;
+	const char **roots;	/* room for one more: the fetched symbols */
+	int nroots;
+	struct symfetch sf;
+	const char *format;
+};
+
+/* Walks one dump into out; 0, or 1 when the dump is damaged or unreadable. */
+static int walk(const struct walk_env *e, const char *dump, FILE *out)
+{
+	struct minidump *md = minidump_open(dump);
+	if (md->status == MD_ERR_OPEN || md->status == MD_ERR_HEADER) {
+		log_err("%s", md->status == MD_ERR_OPEN ? md->error : md->error[0] ? md->error : dump);
+		minidump_free(md);
+		return 1;
+	}
+	int nroots = e->nroots;
+	if (e->sf.nurls) {
+		symfetch_run(e->conf, e->roots, nroots, dump);
+		e->roots[nroots++] = e->sf.cache;	/* fetched symbols, after the local stores */
+	}
+	struct procstate ps;
+	procstate_build(&ps, md, e->roots, nroots, conf_str(e->conf, "symbol-cache"));
+	if (!strcmp(e->format, "json"))
+		output_json(out, &ps, conf_bool(e->conf, "pretty"));
+	else if (!strcmp(e->format, "text"))
+		output_text(out, &ps);
+	else
+		output_pipe(out, &ps);
+	int status = md->status == MD_OK ? 0 : 1;
+	if (status)
+		log_err("%s: %s (%s)", dump, minidump_status_name(md->status), md->error);
+	procstate_free(&ps);
+	minidump_free(md);
+	return status;
+}
+
+/* Gives the next dump the CPU time the walker was started with. */
+static void renew_cpu_budget(rlim_t budget)
+{
+	struct rlimit lim;
+	struct rusage ru;
+	if (budget == RLIM_INFINITY || getrlimit(RLIMIT_CPU, &lim) || getrusage(RUSAGE_SELF, &ru))
+		return;
+	rlim_t used = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1;
+	lim.rlim_cur = used + budget < lim.rlim_max ? used + budget : lim.rlim_max;
+	setrlimit(RLIMIT_CPU, &lim);
+}
+
+/*
+ * --serve, for crash-process, which keeps one walker for many dumps: a
+ * process start costs more than most walks. Reads dump paths, each ended
+ * by a NUL byte, on stdin; answers each with a line "<status> <length>"
+ * and that many bytes of JSON on stdout, its messages on stderr first.
+ * The soft RLIMIT_CPU it starts with is each dump's budget.
+ */
+static int serve(const struct walk_env *e)
+{
+	struct rlimit lim;
+	rlim_t budget = getrlimit(RLIMIT_CPU, &lim) == 0 ? lim.rlim_cur : RLIM_INFINITY;
+	char *dump = NULL, *json = NULL;
+	size_t cap = 0, len = 0;
+	while (getdelim(&dump, &cap, '\0', stdin) > 0) {
+		renew_cpu_budget(budget);
+		FILE *mem = open_memstream(&json, &len);
+		if (!mem)
+			die(1, "open_memstream: %s", strerror(errno));
+		int status = walk(e, dump, mem);
+		if (fclose(mem) != 0)
+			die(1, "out of memory");
+		printf("%d %zu\n", status, len);
+		fwrite(json, 1, len, stdout);
+		free(json);
+		json = NULL;
+		if (fflush(stdout) != 0)
+			break;
+	}
+	free(dump);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -29,7 +116,8 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 	struct conf *c = conf_load(options, usage, argc, argv, &args, &nargs);
-	if (nargs < 1)
+	bool serving = conf_bool(c, "serve");
+	if (nargs < (serving ? 0 : 1))
 		die(2, "usage: %s %s", progname, usage);
 	const char **flags;
 	int nflags = conf_list(c, "symbols", &flags);
@@ -37,37 +125,13 @@ int main(int argc, char **argv)
 	int nroots = 0;
 	for (int i = 0; i < nflags; i++)
 		roots[nroots++] = flags[i];
-	for (int i = 1; i < nargs; i++)
+	for (int i = serving ? 0 : 1; i < nargs; i++)
 		roots[nroots++] = args[i];
-	const char *format = conf_str(c, "format");
-	if (strcmp(format, "pipe") && strcmp(format, "json") && strcmp(format, "text"))
-		die(2, "--format %s: expected json, text or pipe", format);
-	struct symfetch sf;
-	symfetch_from_conf(c, &sf);
-
-	struct minidump *md = minidump_open(args[0]);
-	if (md->status == MD_ERR_OPEN || md->status == MD_ERR_HEADER) {
-		log_err("%s", md->status == MD_ERR_OPEN ? md->error : md->error[0] ? md->error : args[0]);
-		minidump_free(md);
-		return 1;
-	}
-	if (sf.nurls) {
-		symfetch_run(c, roots, nroots, args[0]);
-		roots[nroots++] = sf.cache;	/* fetched symbols, after the local stores */
-	}
-	struct procstate ps;
-	procstate_build(&ps, md, roots, nroots, conf_str(c, "symbol-cache"));
-	if (!strcmp(format, "json"))
-		output_json(stdout, &ps, conf_bool(c, "pretty"));
-	else if (!strcmp(format, "text"))
-		output_text(stdout, &ps);
-	else
-		output_pipe(stdout, &ps);
-	int status = md->status == MD_OK ? 0 : 1;
-	if (status)
-		log_err("%s: %s (%s)", args[0], minidump_status_name(md->status), md->error);
-	procstate_free(&ps);
-	minidump_free(md);
+	struct walk_env e = { c, roots, nroots, { 0 }, conf_str(c, "format") };
+	if (strcmp(e.format, "pipe") && strcmp(e.format, "json") && strcmp(e.format, "text"))
+		die(2, "--format %s: expected json, text or pipe", e.format);
+	symfetch_from_conf(c, &e.sf);
+	int status = serving ? serve(&e) : walk(&e, args[0], stdout);
 	free(roots);
 	free(args);
 	conf_free(c);

@@ -133,6 +133,16 @@ like "a walker past its CPU time" "$(jq -r .signature o)" "ERROR_STACKWALKER_CPU
 printf '#!/bin/sh\nkill -KILL $$\n' >killed-walker; chmod +x killed-walker
 echo "$one" | crash-process --store store --db "$DB" --reprocess --stackwalk ./killed-walker >o 2>/dev/null
 is "a walker killed before its CPU time was spent: interrupted" "$(jq -r .status o)" interrupted
+# One walker child serves the worker's dumps; one that hung is killed and
+# a fresh one takes the next dump.
+printf '#!/bin/sh\necho started >>walker-starts\n[ -e hung-once ] || { touch hung-once; sleep 30.%s; }\nexec crash-stackwalk "$@"\n' $$ >counted-walker
+chmod +x counted-walker
+rm -f walker-starts hung-once
+head -6 moved | crash-process --store store --db "$DB" --reprocess --workers 1 --stackwalk ./counted-walker --walk-timeout 2 >o 2>/dev/null
+is "a walker that hung: its dump timed out, the others walked" "$(jq -r '.signature | test("ERROR_STACKWALKER_TIMEOUT")' o | tr '\n' ' ')" \
+	"true false false false false false "
+is "... by one fresh walker for the five dumps after it" "$(wc -l <walker-starts | tr -d ' ')" 2
+is "... all of them processed" "$(jq -r .status o | sort | uniq -c | tr -s ' ')" " 6 ok"
 printf '%s\n' 'not-a-crash-id' 'de1bb258-cbbf-4589-a673-34f800160918' >alien
 crash-process --store store --db "$DB" <alien >o 2>err
 is "bad input: exit 1" "$?" 1

@@ -24,6 +24,13 @@ if [ -d "$MD" ]; then
 		done
 	done
 fi
+if [ -d "$MD" ]; then
+	# One walker serving several dumps, a broken and a missing one among them.
+	printf '%s\0' "$MD/linux/dumps/crashme-o2-thread-segv.dmp" "$MD/rust-minidump/dumps/invalid-range.dmp" \
+	    "$T_TMP/no-such.dmp" "$MD/breakpad/dumps/minidump2.dmp" "$MD/linux/dumps/crashme-o2-thread-segv.dmp" >"$T_TMP/paths"
+	ok "crash-stackwalk --serve over five dumps under memcheck" sh -c "$VG crash-stackwalk --serve \
+	    --symbol-cache '$T_TMP/cache' '$MD/linux/symbols' '$MD/breakpad/symbols' <'$T_TMP/paths' >/dev/null 2>'$T_TMP/vg'; [ \$? -ne 99 ] || { cat '$T_TMP/vg'; exit 1; }"
+fi
 head -c 3000 "$MD/breakpad/dumps/minidump2.dmp" >"$T_TMP/cut.dmp" 2>/dev/null || printf 'MDMP' >"$T_TMP/cut.dmp"
 ok "a truncated dump under memcheck" clean crash-stackwalk "$T_TMP/cut.dmp"
 printf '%s\n' '{"count": 2, "frames": ["a", "b", "c"], "os": "Mac OS X", "cpu": "arm64"}' \

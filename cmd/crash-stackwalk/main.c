@@ -3,6 +3,7 @@
  * symbolized threads and modules out.
  */
 #include "conf.h"
+#include "fileio.h"
 #include "output.h"
 #include "procstate.h"
 #include "symfetch.h"
@@ -99,11 +100,16 @@ static int serve(const struct walk_env *e)
 		int status = walk(e, dump, mem);
 		if (fclose(mem) != 0)
 			die(1, "out of memory");
-		printf("%d %zu\n", status, len);
-		fwrite(json, 1, len, stdout);
+		/* One write: each wake-up of the waiting worker costs. */
+		char head[32];
+		struct iovec iov[2] = {
+			{ head, (size_t)snprintf(head, sizeof head, "%d %zu\n", status, len) },
+			{ json, len },
+		};
+		int r = writev_all(1, iov, 2);
 		free(json);
 		json = NULL;
-		if (fflush(stdout) != 0)
+		if (r < 0)
 			break;
 	}
 	free(dump);

@@ -35,6 +35,7 @@ struct walk_env {
 	int nroots;
 	struct symfetch sf;
 	const char *format;
+	bool pretty;
 };
 
 /* Walks one dump into out; 0, or 1 when the dump is damaged or unreadable. */
@@ -54,7 +55,7 @@ static int walk(const struct walk_env *e, const char *dump, FILE *out)
 	struct procstate ps;
 	procstate_build(&ps, md, e->roots, nroots, conf_str(e->conf, "symbol-cache"));
 	if (!strcmp(e->format, "json"))
-		output_json(out, &ps, conf_bool(e->conf, "pretty"));
+		output_json(out, &ps, e->pretty);
 	else if (!strcmp(e->format, "text"))
 		output_text(out, &ps);
 	else
@@ -133,9 +134,11 @@ int main(int argc, char **argv)
 		roots[nroots++] = flags[i];
 	for (int i = serving ? 0 : 1; i < nargs; i++)
 		roots[nroots++] = args[i];
-	struct walk_env e = { c, roots, nroots, { 0 }, conf_str(c, "format") };
+	struct walk_env e = { c, roots, nroots, { 0 }, conf_str(c, "format"), conf_bool(c, "pretty") };
 	if (strcmp(e.format, "pipe") && strcmp(e.format, "json") && strcmp(e.format, "text"))
 		die(2, "--format %s: expected json, text or pipe", e.format);
+	if (serving)	/* answers are JSON on one line */
+		e.format = "json", e.pretty = false;
 	symfetch_from_conf(c, &e.sf);
 	int status = serving ? serve(&e) : walk(&e, args[0], stdout);
 	free(roots);

@@ -231,14 +231,13 @@ static int step(struct multipart *mp)
 			mp->start = mp->end;
 			return 0;
 		}
-		/* Transport padding: white space before the CRLF. */
-		while (i < avail && (w[i] == ' ' || w[i] == '\t'))
+		/* Transport padding: white space before the CRLF, 64 bytes at most. */
+		while (i < avail && i <= 64 && (w[i] == ' ' || w[i] == '\t'))
 			i++;
-		if (i + 2 > avail) {
-			if (avail > 64)
-				return fail(mp, "bad_boundary");
+		if (i > 64)
+			return fail(mp, "bad_boundary");
+		if (i + 2 > avail)
 			return 0;
-		}
 		if (w[i] == '\r' && w[i + 1] == '\n') {
 			mp->start += i + 2;
 			mp->state = HEADERS;

@@ -171,6 +171,21 @@ static void test_errors(void)
 		buf_puts(&big, "X-H: v\r\n");
 	parse("b", big.data, big.len, 100, &why);
 	is_str(why, "too_many_headers", "too many part headers");
+	/* Padding after a delimiter: up to 64 bytes, however the body is cut. */
+	buf_reset(&big);
+	buf_puts(&big, "--b");
+	for (int i = 0; i < 70; i++)
+		buf_puts(&big, " ");
+	buf_puts(&big, "\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n--b--");
+	int same = 1;
+	for (size_t step = 1; step <= big.len; step += 7) {
+		parse("b", big.data, big.len, step, &why);
+		same &= strcmp(why, "bad_boundary") == 0;
+	}
+	ok(same, "70 bytes of padding: bad_boundary in pieces of every size and whole");
+	buf_reset(&big);
+	buf_puts(&big, "--b \t \r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n--b--");
+	is_int(parse("b", big.data, big.len, 1, &why), 0, "a few bytes of padding, byte by byte");
 	buf_free(&big);
 	const char *lf = "--b\nContent-Disposition: form-data; name=\"x\"\n\nv\r\n--b--";
 	is_int(parse("b", lf, strlen(lf), 2, &why), 0, "bare LF after delimiter and headers accepted");

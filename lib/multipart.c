@@ -199,7 +199,12 @@ static int is_delimiter(const struct multipart *mp, const char *hit, const char 
 	}
 }
 
-/* One step of the state machine; returns 1 to go on, 0 for more input. */
+/*
+ * One step of the state machine; returns 1 to go on, 0 for more input.
+ * It only moves start forward, never end, and writes (the NUL ending a
+ * header line) only into bytes it has consumed: multipart_feed relies on
+ * the window's last bytes being the input's when it gives them back.
+ */
 static int step(struct multipart *mp)
 {
 	char *w = mp->win + mp->start;

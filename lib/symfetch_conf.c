@@ -86,10 +86,16 @@ int symfetch_run(const struct conf *c, const char *const *roots, int nroots, con
 	argv[a++] = dump;
 	pid_t pid = fork();
 	if (pid == 0) {
-		/* Not the walker's stdout (its JSON): fetch's summary line is not wanted here. */
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
+		/*
+		 * Not the walker's stdout (its JSON): fetch's summary line is not
+		 * wanted here. Nor its stdin (the paths of the next dumps, with
+		 * --serve).
+		 */
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
 			dup2(null, 1);
+		}
 		execv(tool, (char *const *)argv);
 		_exit(127);
 	}

@@ -85,16 +85,22 @@ static void exec_child(char **argv, const struct walk_limits *lim, const int fds
 {
 	struct rlimit cpu;
 	if (lim->cpu_seconds > 0 && getrlimit(RLIMIT_CPU, &cpu) == 0) {
-		if (cpu.rlim_max == RLIM_INFINITY || (rlim_t)lim->cpu_seconds < cpu.rlim_max)
-			cpu.rlim_cur = (rlim_t)lim->cpu_seconds;
+		/* Under an inherited hard limit, SIGXCPU must still come first. */
+		cpu.rlim_cur = (rlim_t)lim->cpu_seconds;
+		if (cpu.rlim_max != RLIM_INFINITY && cpu.rlim_cur >= cpu.rlim_max)
+			cpu.rlim_cur = cpu.rlim_max > 1 ? cpu.rlim_max - 1 : cpu.rlim_max;
 		setrlimit(RLIMIT_CPU, &cpu);
 	}
 	struct rlimit mem = { (rlim_t)lim->memory_bytes, (rlim_t)lim->memory_bytes };
 	if (lim->memory_bytes > 0 && ADDRESS_LIMIT_WORKS)
 		setrlimit(RLIMIT_AS, &mem);
 	setpgid(0, 0);
-	for (int i = 0; i < 3; i++)
-		dup2(fds[i], i);
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] == i)	/* this process ran with fd i closed */
+			fcntl(i, F_SETFD, 0);
+		else
+			dup2(fds[i], i);
+	}
 	execv(argv[0], argv);
 	_exit(127);
 }
@@ -169,26 +175,26 @@ static int stop(struct walker *w, bool kill_it)
 }
 
 /*
- * Waits for a child that is going away (it closed its output or its
- * input) until the walk's deadline, then kills it: its wait status, and
- * *late when it had to be killed.
+ * Waits up to ms for a child that is going away (its input or its output
+ * closed), then kills it: its wait status, and *late when it had to be
+ * killed.
  */
-static int reap(struct walker *w, const struct walk_limits *lim, double start, bool *late)
+static int reap(struct walker *w, double ms, bool *late)
 {
-	int wstatus;
+	double until = now_ms() + ms;
+	int wstatus = 0;
 	pid_t r;
-	while ((r = waitpid(w->pid, &wstatus, WNOHANG)) == 0 &&
-	    (lim->wall_ms <= 0 || now_ms() - start < lim->wall_ms))
+	close_fd(&w->in);
+	while (((r = waitpid(w->pid, &wstatus, WNOHANG)) == 0 || (r < 0 && errno == EINTR)) &&
+	    now_ms() < until)
 		usleep(5000);
-	*late = r == 0;
-	if (r == w->pid) {
-		w->pid = 0;
-		close_fd(&w->in);
-		close_fd(&w->out);
-		close_fd(&w->err);
-		return wstatus;
-	}
-	return stop(w, true);
+	*late = r != w->pid;
+	if (*late)
+		return stop(w, true);
+	w->pid = 0;	/* reaped: its pid may be another process's now */
+	close_fd(&w->out);
+	close_fd(&w->err);
+	return wstatus;
 }
 
 /* read(2) into b: its result, EINTR retried. */
@@ -292,10 +298,8 @@ static char *last_error_line(struct buf *errors)
 /* Ends an idle child: at the end of its input it exits; one that does not is killed. */
 static void retire(struct walker *w)
 {
-	close_fd(&w->in);
-	for (int i = 0; i < 100 && waitpid(w->pid, NULL, WNOHANG) == 0; i++)
-		usleep(20000);
-	stop(w, true);
+	bool late;
+	reap(w, 2000, &late);
 }
 
 void walker_free(struct walker *w)
@@ -324,8 +328,16 @@ static const char *end_status(int wstatus, bool *interrupted)
 		    : sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS ? "ERROR_STACKWALKER_CRASHED"
 		    : "ERROR_STACKWALKER_KILLED";
 	}
-	return WEXITSTATUS(wstatus) == 127 ? "ERROR_STACKWALKER_NOT_FOUND"
-	    : "ERROR_MINIDUMP_UNREADABLE";	/* out of memory, say */
+	switch (WEXITSTATUS(wstatus)) {
+	case 0:
+		return "ERROR_STACKWALKER_BAD_OUTPUT";	/* it ended without an answer */
+	case 2:
+		return "ERROR_STACKWALKER_USAGE";	/* say, a walker without --serve */
+	case 127:
+		return "ERROR_STACKWALKER_NOT_FOUND";
+	default:
+		return "ERROR_MINIDUMP_UNREADABLE";	/* out of memory, say */
+	}
 }
 
 /*
@@ -350,6 +362,29 @@ static const char *send_dump(struct walker *w, const struct walk_request *req)
 	return write_all(w->in, req->dump, len) == 0 ? NULL : "";
 }
 
+/* The time left of a walk's deadline, for a child going away: 5 s without one. */
+static double time_left(const struct walk_limits *lim, double start)
+{
+	double left = lim->wall_ms > 0 ? lim->wall_ms - (now_ms() - start) : 5000;
+	return left > 0 ? left : 0;
+}
+
+/*
+ * One try at a dump: NULL when the answer came, "" when the child went
+ * away (its wait status says why), else the failure.
+ */
+static const char *try_walk(struct walker *w, const struct walk_request *req, double start,
+    struct buf *answer, struct buf *errors, int *exit_code, size_t *hlen, size_t *jlen)
+{
+	buf_reset(answer);
+	buf_reset(errors);
+	*hlen = *jlen = 0;
+	const char *failure = send_dump(w, req);
+	if (!failure)
+		failure = collect(w, &req->limits, start, answer, errors, exit_code, hlen, jlen);
+	return failure;
+}
+
 void walker_walk(struct walker *w, const struct walk_request *req, struct walk_result *out)
 {
 	memset(out, 0, sizeof *out);
@@ -358,16 +393,25 @@ void walker_walk(struct walker *w, const struct walk_request *req, struct walk_r
 	buf_init(&answer);
 	buf_init(&errors);
 	int exit_code = 0;
-	size_t hlen = 0, jlen = 0;
-	const char *failure = send_dump(w, req);
-	if (!failure)
-		failure = collect(w, &req->limits, start_ms, &answer, &errors, &exit_code, &hlen, &jlen);
+	size_t hlen, jlen;
+	bool reused = w->pid && w->walks < WALKS_PER_CHILD;
+	const char *failure = try_walk(w, req, start_ms, &answer, &errors, &exit_code, &hlen, &jlen);
+	if (failure && !*failure && reused) {
+		/*
+		 * A child that walked other dumps may have been on its way out
+		 * already (a SIGXCPU a tick late, a heap worn by many walks, a
+		 * hard CPU limit near): this dump gets a fresh one.
+		 */
+		bool late;
+		reap(w, time_left(&req->limits, start_ms), &late);
+		failure = try_walk(w, req, start_ms, &answer, &errors, &exit_code, &hlen, &jlen);
+	}
 	if (failure && *failure) {
 		stop(w, true);
 	} else if (failure) {
 		read_errors(w->err, &errors);
 		bool late;
-		int wstatus = reap(w, &req->limits, start_ms, &late);
+		int wstatus = reap(w, time_left(&req->limits, start_ms), &late);
 		failure = late ? "ERROR_STACKWALKER_TIMEOUT" : end_status(wstatus, &out->interrupted);
 	}
 	/* The walker answers with what it could read even of a damaged dump. */

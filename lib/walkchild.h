@@ -38,6 +38,10 @@ struct walk_result {
  * and kept for the next ones (one per thread; never shared).
  */
 struct walker;
+/*
+ * The caller must ignore SIGPIPE: a walker that died between dumps is
+ * seen as EPIPE when the next path is written to it (and replaced).
+ */
 struct walker *walker_new(void);
 /* Ends the child, if any. */
 void walker_free(struct walker *w);

@@ -68,16 +68,22 @@ static int walk(const struct walk_env *e, const char *dump, FILE *out)
 	return status;
 }
 
-/* Gives the next dump the CPU time the walker was started with. */
-static void renew_cpu_budget(rlim_t budget)
+/*
+ * Gives the next dump the CPU time the walker was started with; false when
+ * a hard limit leaves less, and a fresh walker should take the dump.
+ */
+static bool renew_cpu_budget(rlim_t budget)
 {
 	struct rlimit lim;
 	struct rusage ru;
 	if (budget == RLIM_INFINITY || getrlimit(RLIMIT_CPU, &lim) || getrusage(RUSAGE_SELF, &ru))
-		return;
-	rlim_t used = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1;
-	lim.rlim_cur = used + budget < lim.rlim_max ? used + budget : lim.rlim_max;
+		return true;
+	rlim_t want = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1 + budget;
+	if (lim.rlim_max != RLIM_INFINITY && want >= lim.rlim_max)
+		return false;
+	lim.rlim_cur = want;
 	setrlimit(RLIMIT_CPU, &lim);
+	return true;
 }
 
 /*
@@ -85,7 +91,8 @@ static void renew_cpu_budget(rlim_t budget)
  * process start costs more than most walks. Reads dump paths, each ended
  * by a NUL byte, on stdin; answers each with a line "<status> <length>"
  * and that many bytes of JSON on stdout, its messages on stderr first.
- * The soft RLIMIT_CPU it starts with is each dump's budget.
+ * The soft RLIMIT_CPU it starts with is each dump's budget; when a hard
+ * limit leaves less for the next dump, it ends without answering.
  */
 static int serve(const struct walk_env *e)
 {
@@ -93,8 +100,10 @@ static int serve(const struct walk_env *e)
 	rlim_t budget = getrlimit(RLIMIT_CPU, &lim) == 0 ? lim.rlim_cur : RLIM_INFINITY;
 	char *dump = NULL, *json = NULL;
 	size_t cap = 0, len = 0;
-	while (getdelim(&dump, &cap, '\0', stdin) > 0) {
-		renew_cpu_budget(budget);
+	for (long n = 0; getdelim(&dump, &cap, '\0', stdin) > 0; n++) {
+		/* Ending without an answer makes crash-process start a fresh walker. */
+		if (n > 0 && !renew_cpu_budget(budget))
+			break;
 		FILE *mem = open_memstream(&json, &len);
 		if (!mem)
 			die(1, "open_memstream: %s", strerror(errno));

@@ -143,6 +143,15 @@ is "a walker that hung: its dump timed out, the others walked" "$(jq -r '.signat
 	"true false false false false false "
 is "... by one fresh walker for the five dumps after it" "$(wc -l <walker-starts | tr -d ' ')" 2
 is "... all of them processed" "$(jq -r .status o | sort | uniq -c | tr -s ' ')" " 6 ok"
+# Under a hard CPU limit of 3 s and --walk-cpu 5, a walker gets 2 s, and
+# after its first dump it cannot give the next its whole budget: it ends
+# without answering, and a fresh walker walks the dump.
+rm -f walker-starts
+head -4 moved | (ulimit -t 3; crash-process --store store --db "$DB" --reprocess --workers 1 \
+	--stackwalk ./counted-walker --walk-cpu 5) >o 2>/dev/null
+is "under a hard CPU limit: every dump walked" "$(jq -r '.signature | test("ERROR")' o | tr '\n' ' ')" \
+	"false false false false "
+is "... each by a fresh walker" "$(wc -l <walker-starts | tr -d ' ')" 4
 printf '%s\n' 'not-a-crash-id' 'de1bb258-cbbf-4589-a673-34f800160918' >alien
 crash-process --store store --db "$DB" <alien >o 2>err
 is "bad input: exit 1" "$?" 1

@@ -32,6 +32,7 @@
 #define MAX_JSON_DEPTH 32
 /* Past this multiple of the wire limit a body is cut off, not drained. */
 #define DRAIN_FACTOR 4
+#define DUMP_PAGE 4096	/* dumps are written in multiples of this */
 
 enum part_kind { PART_NONE, PART_ANNOTATION, PART_JSON, PART_DUMP, PART_SKIP };
 
@@ -61,7 +62,7 @@ struct upload {
 	int fd;
 	struct sha256 sha;
 	long long part_size;
-	char held[1024];	/* a dump's small pieces, written with the next */
+	char held[DUMP_PAGE];	/* a dump's bytes past its last whole page */
 	size_t nheld;
 };
 
@@ -170,22 +171,29 @@ static int on_part_begin(void *ctx, const struct multipart_part *part)
 }
 
 /*
- * The parser hands on a few hundred bytes that straddled two reads before
- * the bulk of each read; holding them back makes that one write, not two.
+ * Dumps are written in whole pages: the bytes past the last page
+ * boundary wait in held for the next piece, so that the kernel neither
+ * zeroes nor revisits a partly written page, and the few hundred bytes the
+ * parser hands on before the bulk of each read go out with it.
  */
 static int write_dump(struct upload *u, const char *data, size_t len)
 {
-	if (u->nheld + len <= sizeof u->held) {
+	size_t total = u->nheld + len;
+	if (total < DUMP_PAGE) {
 		memcpy(u->held + u->nheld, data, len);
-		u->nheld += len;
+		u->nheld = total;
 		return 0;
 	}
+	size_t rest = total % DUMP_PAGE;
 	struct iovec iov[2] = {
 		{ u->held, u->nheld },
-		{ (void *)data, len },
+		{ (void *)data, len - rest },
 	};
-	u->nheld = 0;
-	return writev_all(u->fd, iov, 2);
+	if (writev_all(u->fd, iov, 2) < 0)
+		return -1;
+	memcpy(u->held, data + len - rest, rest);
+	u->nheld = rest;
+	return 0;
 }
 
 static int on_part_data(void *ctx, const char *data, size_t len)

@@ -22,6 +22,8 @@ is "annotation kept" "$(raw "$id" .ProductName)" "Firefox"
 is "unicode annotation kept" "$(raw "$id" .Comments)" 'ünïcode "quoted"'
 is "dump checksum recorded" "$(raw "$id" '.metadata.dump_checksums.upload_file_minidump')" "$DUMP_SHA"
 is "dump size recorded" "$(raw "$id" '.metadata.dump_sizes.upload_file_minidump')" 150000
+cmp -s "$SPOOL/new/$id/upload_file_minidump" "$T_TMP/dump"
+is "dump stored byte for byte (written in whole pages, the rest at its end)" "$?" 0
 is "user agent recorded" "$(raw "$id" .metadata.user_agent)" "Breakpad/1.0 (Linux)"
 is "uncompressed payload" "$(raw "$id" .metadata.payload_compressed)" "0"
 is "uuid is the crash ID" "$(raw "$id" .uuid)" "$id"

@@ -136,7 +136,7 @@ static int start(struct walker *w, const struct walk_request *req)
 			exec_child(argv, &req->limits, child_fds);
 		free(argv);
 	}
-	int saved = errno;
+	int saved = errno;	/* of a failed pipe2 or vfork */
 	close_fd(&pin[0]);
 	close_fd(&pout[1]);
 	close_fd(&perr[1]);
@@ -157,6 +157,15 @@ static int start(struct walker *w, const struct walk_request *req)
 	return 0;
 }
 
+/* Drops the pipes to a child that is gone and reaped: its pid may be another process's now. */
+static void forget_child(struct walker *w)
+{
+	close_fd(&w->in);
+	close_fd(&w->out);
+	close_fd(&w->err);
+	w->pid = 0;
+}
+
 /* Ends the child, killing its group first when kill_it; its wait status. */
 static int stop(struct walker *w, bool kill_it)
 {
@@ -168,9 +177,7 @@ static int stop(struct walker *w, bool kill_it)
 		kill(w->pid, SIGKILL);
 	while (waitpid(w->pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
-	close_fd(&w->out);
-	close_fd(&w->err);
-	w->pid = 0;
+	forget_child(w);
 	return wstatus;
 }
 
@@ -188,12 +195,10 @@ static int reap(struct walker *w, double ms, bool *late)
 	while (((r = waitpid(w->pid, &wstatus, WNOHANG)) == 0 || (r < 0 && errno == EINTR)) &&
 	    now_ms() < until)
 		usleep(5000);
-	*late = r != w->pid;
+	*late = r == 0 || (r < 0 && errno == EINTR);
 	if (*late)
 		return stop(w, true);
-	w->pid = 0;	/* reaped: its pid may be another process's now */
-	close_fd(&w->out);
-	close_fd(&w->err);
+	forget_child(w);
 	return wstatus;
 }
 
@@ -313,9 +318,9 @@ void walker_free(struct walker *w)
 
 /*
  * How a child that went away mid-dump ended. This file kills with
- * SIGKILL only after it has said why, and sets no hard CPU limit; so a
- * SIGKILL, like a SIGTERM, came from outside (a service manager, the OOM
- * killer) and is not the dump's doing.
+ * SIGKILL only after it has said why, and keeps the soft CPU limit below
+ * any hard one; so a SIGKILL, like a SIGTERM, came from outside (a service
+ * manager, the OOM killer) and is not the dump's doing.
  */
 static const char *end_status(int wstatus, bool *interrupted)
 {

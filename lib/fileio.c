@@ -18,41 +18,28 @@
 
 int write_all(int fd, const void *data, size_t len)
 {
-	const char *p = data;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
+	struct iovec iov = { (void *)data, len };
+	return writev_all(fd, &iov, 1);
 }
 
 int writev_all(int fd, struct iovec *iov, int n)
 {
-	while (n > 0) {
-		ssize_t w = writev(fd, iov, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		/* Skip what was written; a short write resumes mid-vector. */
+	ssize_t w = 0;
+	for (;;) {
+		/* Skip what was written (and empty buffers); a short write resumes mid-vector. */
 		while (n > 0 && (size_t)w >= iov->iov_len) {
 			w -= iov->iov_len;
 			iov++;
 			n--;
 		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= w;
-		}
+		if (n == 0)
+			return 0;
+		iov->iov_base = (char *)iov->iov_base + w;
+		iov->iov_len -= w;
+		while ((w = writev(fd, iov, n)) < 0)
+			if (errno != EINTR)
+				return -1;
 	}
-	return 0;
 }
 
 char *temp_name(const char *name)

@@ -39,7 +39,7 @@ UNIT_SRC = $(wildcard t/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:.c=.test)
 BINS = $(addprefix bin/,$(TOOLS))
 
-all: $(BINS) $(UNIT_BIN)
+all: $(BINS) $(UNIT_BIN) bench/jsontime
 
 # Objects are rebuilt when the flags change (SANITIZE=1, another CC).
 .flags: FORCE
@@ -58,6 +58,10 @@ bin/%: $$(call tool_objs,$$*) lib/libcrash.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 t/unit/%.test: t/unit/%.o lib/libcrash.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# bench/json's timer.
+bench/jsontime: bench/jsontime.o lib/libcrash.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The tests see SANITIZE, so that one that runs make builds the same way.
@@ -81,6 +85,7 @@ demo: all
 bench: all
 	bench/collect
 	bench/stackwalk
+	bench/json
 	bench/move
 	bench/process
 	bench/aggregate
@@ -109,10 +114,10 @@ install: all
 
 clean:
 	rm -rf bin lib/*.o lib/*.d lib/*.a cmd/*/*.o cmd/*/*.d t/unit/*.o t/unit/*.d \
-		t/unit/*.test fuzz/*.fuzz .flags t/out
+		t/unit/*.test fuzz/*.fuzz .flags t/out bench/jsontime bench/*.o bench/*.d
 
 FORCE:
 # Keep objects made through pattern rules; they are not throwaway intermediates.
 .SECONDARY:
 .PHONY: all check fuzz fuzz-build demo bench install clean FORCE
--include $(wildcard lib/*.d cmd/*/*.d t/unit/*.d)
+-include $(wildcard lib/*.d cmd/*/*.d t/unit/*.d bench/*.d)

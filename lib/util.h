@@ -46,6 +46,8 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
+/* Makes room for extra more bytes and the NUL after them. */
+void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)
@@ -83,6 +85,12 @@ char *read_file(const char *path, size_t max, size_t *len);
 void *map_file(const char *path, size_t max, size_t *len);
 void unmap_file(void *map, size_t len);
 
+/*
+ * Length of the valid UTF-8 sequence at s (1 for ASCII, NUL included), or
+ * 0 when it is not valid: overlong, a surrogate, past U+10FFFF, or cut
+ * short by avail.
+ */
+size_t utf8_seq_len(const unsigned char *s, size_t avail);
 /* Replaces invalid UTF-8 sequences by U+FFFD; returns a new string. */
 char *utf8_sanitize(const char *s, size_t len, size_t *outlen);
 /*

@@ -11,6 +11,7 @@
  * child retires after WALKS_PER_CHILD dumps.
  */
 #include "fileio.h"
+#include "jsonfast.h"
 #include "util.h"
 #include "walkchild.h"
 
@@ -421,7 +422,7 @@ void walker_walk(struct walker *w, const struct walk_request *req, struct walk_r
 	}
 	/* The walker answers with what it could read even of a damaged dump. */
 	if (!failure && jlen)
-		out->json = json_loadb(answer.data + hlen, jlen, 0, NULL);
+		out->json = jsonfast_load(answer.data + hlen, jlen, NULL);
 	const char *walker_status = json_string_value(json_object_get(out->json, "status"));
 	if (!failure && exit_code == 1)
 		failure = walker_status ? walker_status : "ERROR_MINIDUMP_UNREADABLE";

@@ -8,6 +8,7 @@
 #include "crashid.h"
 #include "db.h"
 #include "fileio.h"
+#include "jsonfast.h"
 #include "process.h"
 #include "progress.h"
 #include "queue.h"
@@ -187,10 +188,13 @@ static char *get_object(struct worker *w, const char *id, const char *key, size_
 static int put_processed(struct worker *w, const char *id, json_t *processed)
 {
 	char *key = store_processed_key(id);
-	char *text = json_dumps(processed, JSON_COMPACT | JSON_SORT_KEYS);
+	size_t len;
+	char *text = jsonfast_dumps(processed, &len);
 	double start = now_ms();
-	int attempt = 0, rc;
-	while ((rc = store_put(w->store, key, text, strlen(text))) != 0) {
+	int attempt = 0, rc = -1;
+	if (!text)	/* only text that is not UTF-8, which no reader lets in */
+		log_err("%s: the processed crash cannot be written as JSON", id);
+	while (text && (rc = store_put(w->store, key, text, len)) != 0) {
 		log_warn("%s: store write failed: %s", id, strerror(errno));
 		if (!retry_wait(start, &attempt))
 			break;
@@ -337,7 +341,7 @@ static json_t *load_raw(struct worker *w, const char *id)
 		return NULL;
 	}
 	json_error_t jerr;
-	json_t *raw = json_loadb(text, len, 0, &jerr);
+	json_t *raw = jsonfast_load(text, len, &jerr);
 	free(text);
 	if (!json_is_object(raw)) {
 		log_err("%s: raw crash is not a JSON object: %s", id, jerr.text);

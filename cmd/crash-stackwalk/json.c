@@ -4,6 +4,7 @@
  * data): status, system_info, crash_info, crashing_thread, threads,
  * modules, unloaded_modules and the Linux extras.
  */
+#include "jsonfast.h"
 #include "output.h"
 #include "util.h"
 
@@ -302,7 +303,13 @@ json_t *procstate_json(const struct procstate *ps)
 void output_json(FILE *out, const struct procstate *ps, bool pretty)
 {
 	json_t *o = procstate_json(ps);
-	json_dumpf(o, out, JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
+	size_t len;
+	char *text = pretty ? NULL : jsonfast_dumps(o, &len);	/* compact: crash-process's */
+	if (text)
+		fwrite(text, 1, len, out);
+	else
+		json_dumpf(o, out, JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
+	free(text);
 	fputc('\n', out);
 	json_decref(o);
 }

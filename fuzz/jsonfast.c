@@ -3,6 +3,12 @@
  * jansson does (both refuse it, or both give equal values) and print
  * every value as jansson prints it, byte for byte, including strings
  * that are not UTF-8 and any real or integer.
+ *
+ * One known difference: jansson drops a NUL byte that follows a number
+ * or a literal ("[60\0]" reads as [60]: its stream takes the NUL it
+ * pushed back for an empty buffer); jsonfast refuses every NUL byte
+ * outside a \u escape, as the grammar does. On input with a NUL byte,
+ * what jsonfast reads jansson must read alike, not the other way round.
  */
 #include "jsonfast.h"
 
@@ -30,6 +36,11 @@ static void same_reading(const uint8_t *data, size_t len)
 	json_error_t e1, e2;
 	json_t *ours = jsonfast_load((const char *)data, len, &e1);
 	json_t *theirs = json_loadb((const char *)data, len, 0, &e2);
+	bool has_nul = memchr(data, 0, len) != NULL;
+	if (has_nul && !ours) {
+		json_decref(theirs);
+		return;
+	}
 	if (!ours != !theirs) {
 		fprintf(stderr, "jsonfast %s (%s), jansson %s (%s)\n", ours ? "read it" : "refused it",
 		    ours ? "" : e1.text, theirs ? "read it" : "refused it", theirs ? "" : e2.text);

@@ -440,11 +440,23 @@ json_t *jsonfast_load(const char *text, size_t len, json_error_t *error)
 
 /* ---- writing ------------------------------------------------------- */
 
-static void put_char(struct buf *b, char c)
+/*
+ * The writer's appends: room is made in doubling steps, and the NUL that
+ * struct buf keeps after its bytes is written once, at the end.
+ */
+static inline void put_bytes(struct buf *b, const void *s, size_t n)
 {
-	buf_reserve(b, 1);
+	if (b->len + n >= b->cap)
+		buf_reserve(b, n);
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+static inline void put_char(struct buf *b, char c)
+{
+	if (b->len + 1 >= b->cap)
+		buf_reserve(b, 1);
 	b->data[b->len++] = c;
-	b->data[b->len] = 0;
 }
 
 static bool put_string(struct buf *b, const char *s, size_t len)
@@ -464,7 +476,7 @@ static bool put_string(struct buf *b, const char *s, size_t len)
 			p += n;
 			continue;
 		}
-		buf_append(b, run, (size_t)(p - run));
+		put_bytes(b, run, (size_t)(p - run));
 		char esc[7] = { '\\', 0 };
 		switch (*p) {
 		case '"': case '\\': esc[1] = (char)*p; break;
@@ -478,10 +490,10 @@ static bool put_string(struct buf *b, const char *s, size_t len)
 			esc[4] = hex[*p >> 4];
 			esc[5] = hex[*p & 15];
 		}
-		buf_append(b, esc, strlen(esc));
+		put_bytes(b, esc, strlen(esc));
 		run = ++p;
 	}
-	buf_append(b, run, (size_t)(p - run));
+	put_bytes(b, run, (size_t)(p - run));
 	put_char(b, '"');
 	return true;
 }
@@ -495,7 +507,7 @@ static void put_integer(struct buf *b, json_int_t v)
 	while (u /= 10);
 	if (v < 0)
 		*--p = '-';
-	buf_append(b, p, (size_t)(digits + sizeof digits - p));
+	put_bytes(b, p, (size_t)(digits + sizeof digits - p));
 }
 
 /*
@@ -519,7 +531,7 @@ static void put_real(struct buf *b, double d)
 		memmove(digits, from, strlen(from) + 1);
 		n = (int)strlen(s);
 	}
-	buf_append(b, s, (size_t)n);
+	put_bytes(b, s, (size_t)n);
 }
 
 struct member {
@@ -535,6 +547,22 @@ static int member_cmp(const void *a, const void *b)
 	return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
+/* Most objects have a handful of members: insertion sort, qsort past 16. */
+static void sort_members(struct member *m, size_t n)
+{
+	if (n > 16) {
+		qsort(m, n, sizeof *m, member_cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct member x = m[i];
+		size_t j = i;
+		for (; j > 0 && member_cmp(&m[j - 1], &x) > 0; j--)
+			m[j] = m[j - 1];
+		m[j] = x;
+	}
+}
+
 static bool put_value(struct buf *b, const json_t *v, int depth);
 
 static bool put_object(struct buf *b, const json_t *o, int depth)
@@ -543,7 +571,7 @@ static bool put_object(struct buf *b, const json_t *o, int depth)
 	struct member few[16], *m = n <= 16 ? few : xmalloc(n * sizeof *m);
 	for (void *it = json_object_iter((json_t *)o); it && i < n; it = json_object_iter_next((json_t *)o, it))
 		m[i++] = (struct member){ json_object_iter_key(it), json_object_iter_key_len(it), json_object_iter_value(it) };
-	qsort(m, i, sizeof *m, member_cmp);
+	sort_members(m, i);
 	bool good = true;
 	put_char(b, '{');
 	for (size_t k = 0; k < i && good; k++) {
@@ -585,9 +613,9 @@ static bool put_value(struct buf *b, const json_t *v, int depth)
 	case JSON_STRING: return put_string(b, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER: put_integer(b, json_integer_value(v)); return true;
 	case JSON_REAL: put_real(b, json_real_value(v)); return true;
-	case JSON_TRUE: buf_append(b, "true", 4); return true;
-	case JSON_FALSE: buf_append(b, "false", 5); return true;
-	case JSON_NULL: buf_append(b, "null", 4); return true;
+	case JSON_TRUE: put_bytes(b, "true", 4); return true;
+	case JSON_FALSE: put_bytes(b, "false", 5); return true;
+	case JSON_NULL: put_bytes(b, "null", 4); return true;
 	}
 	return false;
 }
@@ -595,12 +623,12 @@ static bool put_value(struct buf *b, const json_t *v, int depth)
 bool jsonfast_dump_buf(const json_t *v, struct buf *out)
 {
 	size_t before = out->len;
-	if (v && (json_is_object(v) || json_is_array(v)) && put_value(out, v, 0))
-		return true;
-	out->len = before;
+	bool good = v && (json_is_object(v) || json_is_array(v)) && put_value(out, v, 0);
+	if (!good)
+		out->len = before;
 	if (out->data)
-		out->data[before] = 0;
-	return false;
+		out->data[out->len] = 0;
+	return good;
 }
 
 char *jsonfast_dumps(const json_t *v, size_t *len)

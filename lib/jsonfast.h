@@ -18,7 +18,8 @@
  * As json_loadb(text, len, 0, error): an object or an array, in UTF-8,
  * nested at most 2048 deep, nothing after it but white space; \u0000 is
  * refused, a repeated key keeps its last value. NULL with error filled
- * (error may be NULL).
+ * (error may be NULL). One difference: a NUL byte after a number or a
+ * literal, which jansson skips, is refused like any other NUL byte.
  */
 json_t *jsonfast_load(const char *text, size_t len, json_error_t *error);
 

@@ -87,6 +87,9 @@ static void test_reading(void)
 	REFUSES("{\"a\":");
 	reads("[\"a\0b\"]", 7, NULL, "a NUL byte in a string");
 	reads("[1]\0", 4, NULL, "a NUL byte after the value");
+	/* jansson skips a NUL after a number or a literal (its stream's push-back); never JSON. */
+	ok(!jsonfast_load("[60\0]", 5, NULL) && !jsonfast_load("[true\0]", 7, NULL),
+	    "refuses a NUL byte after a number or a literal");
 }
 
 /* n arrays inside each other, the innermost holding inner. */

@@ -14,16 +14,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Pointers are hex strings padded to the crashing CPU's width. */
+/*
+ * Pointers are hex strings padded to the crashing CPU's width. Written by
+ * hand: a dump has thousands, and snprintf was a fifth of the walker.
+ */
 static json_t *hex(const struct procstate *ps, uint64_t v)
 {
+	static const char digits[] = "0123456789abcdef";
 	enum md_cpu cpu = minidump_cpu(ps->md);
-	char s[24];
-	if (cpu == MD_CPU_X86 || cpu == MD_CPU_ARM)
-		snprintf(s, sizeof s, "0x%08" PRIx64, (uint64_t)(uint32_t)v);
-	else
-		snprintf(s, sizeof s, "0x%016" PRIx64, v);
-	return json_string(s);
+	int width = cpu == MD_CPU_X86 || cpu == MD_CPU_ARM ? 8 : 16;
+	char s[2 + 16];
+	s[0] = '0';
+	s[1] = 'x';
+	for (int i = width + 1; i >= 2; i--, v >>= 4)
+		s[i] = digits[v & 15];
+	return json_stringn_nocheck(s, (size_t)width + 2);
 }
 
 static json_t *str_or_null(const char *s)
@@ -45,7 +50,7 @@ static json_t *registers(const struct procstate *ps, const struct md_context *c)
 	int n = c->cpu == MD_CPU_AMD64 ? AMD64_NREGS : X86_NREGS;
 	for (int i = 0; names && i < n; i++)
 		if (c->valid & (1ull << i))
-			json_object_set_new(o, names[i], hex(ps, c->reg[i]));
+			json_object_set_new_nocheck(o, names[i], hex(ps, c->reg[i]));
 	if (c->cpu == MD_CPU_ARM64 || c->cpu == MD_CPU_ARM) {
 		int count = c->cpu == MD_CPU_ARM64 ? ARM64_NREGS : ARM_NREGS;
 		for (int i = 0; i < count; i++) {
@@ -56,7 +61,7 @@ static json_t *registers(const struct procstate *ps, const struct md_context *c)
 			else
 				snprintf(name, sizeof name, i == ARM_SP ? "sp" : i == ARM_LR ? "lr" :
 				    i == ARM_PC ? "pc" : "r%d", i);
-			json_object_set_new(o, name, hex(ps, c->reg[i]));
+			json_object_set_new_nocheck(o, name, hex(ps, c->reg[i]));
 		}
 	}
 	return o;
@@ -70,9 +75,9 @@ static json_t *inlines_json(const struct frame *first, int n)
 	json_t *a = json_array();
 	for (int i = 0; i < n; i++) {
 		json_t *o = json_object();
-		json_object_set_new(o, "function", json_string(first[i].function));
-		json_object_set_new(o, "file", first[i].has_line_file ? json_string(first[i].file) : json_null());
-		json_object_set_new(o, "line", first[i].has_line_file ? json_integer(first[i].line) : json_null());
+		json_object_set_new_nocheck(o, "function", json_string(first[i].function));
+		json_object_set_new_nocheck(o, "file", first[i].has_line_file ? json_string(first[i].file) : json_null());
+		json_object_set_new_nocheck(o, "line", first[i].has_line_file ? json_integer(first[i].line) : json_null());
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -84,21 +89,21 @@ static json_t *frame_json(const struct procstate *ps, int index, const struct fr
 	json_t *o = json_object();
 	const struct md_module *m = f->module >= 0 ? &ps->md->modules[f->module] : NULL;
 	bool missing = m && ps->res.state[f->module] != 1;
-	json_object_set_new(o, "frame", json_integer(index));
-	json_object_set_new(o, "trust", json_string(frame_trust_name(f->trust)));
-	json_object_set_new(o, "offset", hex(ps, f->instruction));
-	json_object_set_new(o, "module", m ? json_string(path_basename(m->code_file)) : json_null());
-	json_object_set_new(o, "module_offset", m ? hex(ps, f->instruction - m->base) : json_null());
-	json_object_set_new(o, "function", str_or_null(f->function));
-	json_object_set_new(o, "function_offset",
+	json_object_set_new_nocheck(o, "frame", json_integer(index));
+	json_object_set_new_nocheck(o, "trust", json_string(frame_trust_name(f->trust)));
+	json_object_set_new_nocheck(o, "offset", hex(ps, f->instruction));
+	json_object_set_new_nocheck(o, "module", m ? json_string(path_basename(m->code_file)) : json_null());
+	json_object_set_new_nocheck(o, "module_offset", m ? hex(ps, f->instruction - m->base) : json_null());
+	json_object_set_new_nocheck(o, "function", str_or_null(f->function));
+	json_object_set_new_nocheck(o, "function_offset",
 	    f->function ? hex(ps, f->instruction - f->function_base) : json_null());
-	json_object_set_new(o, "file", f->has_line_file ? json_string(f->file) : json_null());
-	json_object_set_new(o, "line", f->has_line_file ? json_integer(f->line) : json_null());
-	json_object_set_new(o, "missing_symbols", json_boolean(missing));
-	json_object_set_new(o, "inlines", inlines);
-	json_object_set_new(o, "unloaded_modules", json_null());
+	json_object_set_new_nocheck(o, "file", f->has_line_file ? json_string(f->file) : json_null());
+	json_object_set_new_nocheck(o, "line", f->has_line_file ? json_integer(f->line) : json_null());
+	json_object_set_new_nocheck(o, "missing_symbols", json_boolean(missing));
+	json_object_set_new_nocheck(o, "inlines", inlines);
+	json_object_set_new_nocheck(o, "unloaded_modules", json_null());
 	if (f->trust == TRUST_CONTEXT)
-		json_object_set_new(o, "registers", registers(ps, &f->ctx));
+		json_object_set_new_nocheck(o, "registers", registers(ps, &f->ctx));
 	return o;
 }
 
@@ -116,11 +121,11 @@ static json_t *thread_json(const struct procstate *ps, int i)
 		inline_start = k + 1;
 	}
 	json_t *o = json_object();
-	json_object_set_new(o, "frame_count", json_integer(n));
-	json_object_set_new(o, "frames", frames);
-	json_object_set_new(o, "thread_id", json_integer(t->id));
-	json_object_set_new(o, "thread_name", str_or_null(t->name));
-	json_object_set_new(o, "last_error_value", json_null());
+	json_object_set_new_nocheck(o, "frame_count", json_integer(n));
+	json_object_set_new_nocheck(o, "frames", frames);
+	json_object_set_new_nocheck(o, "thread_id", json_integer(t->id));
+	json_object_set_new_nocheck(o, "thread_name", str_or_null(t->name));
+	json_object_set_new_nocheck(o, "last_error_value", json_null());
 	return o;
 }
 
@@ -129,7 +134,7 @@ static json_t *system_info(const struct procstate *ps)
 	const struct minidump *md = ps->md;
 	char buf[32], text[512];
 	json_t *o = json_object();
-	json_object_set_new(o, "os", json_string(procstate_os(md, buf, sizeof buf)));
+	json_object_set_new_nocheck(o, "os", json_string(procstate_os(md, buf, sizeof buf)));
 	const struct md_system_info *s = &md->sys;
 	/*
 	 * Linux writers leave the version 0.0.0 and put uname's "sysname
@@ -143,24 +148,24 @@ static json_t *system_info(const struct procstate *ps)
 		snprintf(text, sizeof text, "%s", s->csd_version);
 	else
 		procstate_os_version(md, text, sizeof text);
-	json_object_set_new(o, "os_ver", json_string(text));
-	json_object_set_new(o, "cpu_arch", json_string(procstate_cpu(md, buf, sizeof buf)));
+	json_object_set_new_nocheck(o, "os_ver", json_string(text));
+	json_object_set_new_nocheck(o, "cpu_arch", json_string(procstate_cpu(md, buf, sizeof buf)));
 	procstate_cpu_info(md, text, sizeof text);
-	json_object_set_new(o, "cpu_info", text[0] ? json_string(text) : json_null());
-	json_object_set_new(o, "cpu_count", json_integer(s->ncpus));
-	json_object_set_new(o, "cpu_microcode_version", json_null());
+	json_object_set_new_nocheck(o, "cpu_info", text[0] ? json_string(text) : json_null());
+	json_object_set_new_nocheck(o, "cpu_count", json_integer(s->ncpus));
+	json_object_set_new_nocheck(o, "cpu_microcode_version", json_null());
 	return o;
 }
 
 static json_t *crash_info(const struct procstate *ps)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "type", ps->crashed ? json_string(ps->reason_short) : json_null());
-	json_object_set_new(o, "address", ps->crashed ? hex(ps, ps->crash_address) : json_null());
-	json_object_set_new(o, "crashing_thread",
+	json_object_set_new_nocheck(o, "type", ps->crashed ? json_string(ps->reason_short) : json_null());
+	json_object_set_new_nocheck(o, "address", ps->crashed ? hex(ps, ps->crash_address) : json_null());
+	json_object_set_new_nocheck(o, "crashing_thread",
 	    ps->requesting >= 0 ? json_integer(ps->requesting) : json_null());
-	json_object_set_new(o, "assertion", json_null());
-	json_object_set_new(o, "crash_inconsistencies", json_array());
+	json_object_set_new_nocheck(o, "assertion", json_null());
+	json_object_set_new_nocheck(o, "crash_inconsistencies", json_array());
 	return o;
 }
 
@@ -171,24 +176,24 @@ static json_t *modules_json(const struct procstate *ps, const bool *used)
 	for (uint32_t i = 0; i < md->nmodules; i++) {
 		const struct md_module *m = &md->modules[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "base_addr", hex(ps, m->base));
-		json_object_set_new(o, "end_addr", hex(ps, m->base + m->size));
-		json_object_set_new(o, "filename", json_string(path_basename(m->code_file)));
-		json_object_set_new(o, "code_id", json_string(m->code_id));
-		json_object_set_new(o, "debug_file", json_string(path_basename(m->debug_file)));
-		json_object_set_new(o, "debug_id", json_string(m->debug_id));
-		json_object_set_new(o, "loaded_symbols", json_boolean(ps->res.state[i] == 1));
-		json_object_set_new(o, "missing_symbols", json_boolean(used[i] && ps->res.state[i] == 2));
-		json_object_set_new(o, "corrupt_symbols", json_boolean(false));
-		json_object_set_new(o, "symbol_url", json_null());
-		json_object_set_new(o, "cert_subject", json_null());
+		json_object_set_new_nocheck(o, "base_addr", hex(ps, m->base));
+		json_object_set_new_nocheck(o, "end_addr", hex(ps, m->base + m->size));
+		json_object_set_new_nocheck(o, "filename", json_string(path_basename(m->code_file)));
+		json_object_set_new_nocheck(o, "code_id", json_string(m->code_id));
+		json_object_set_new_nocheck(o, "debug_file", json_string(path_basename(m->debug_file)));
+		json_object_set_new_nocheck(o, "debug_id", json_string(m->debug_id));
+		json_object_set_new_nocheck(o, "loaded_symbols", json_boolean(ps->res.state[i] == 1));
+		json_object_set_new_nocheck(o, "missing_symbols", json_boolean(used[i] && ps->res.state[i] == 2));
+		json_object_set_new_nocheck(o, "corrupt_symbols", json_boolean(false));
+		json_object_set_new_nocheck(o, "symbol_url", json_null());
+		json_object_set_new_nocheck(o, "cert_subject", json_null());
 		if (m->version.present) {
 			char v[48];
 			snprintf(v, sizeof v, "%u.%u.%u.%u", m->version.part[0], m->version.part[1],
 			    m->version.part[2], m->version.part[3]);
-			json_object_set_new(o, "version", json_string(v));
+			json_object_set_new_nocheck(o, "version", json_string(v));
 		} else {
-			json_object_set_new(o, "version", json_null());
+			json_object_set_new_nocheck(o, "version", json_null());
 		}
 		json_array_append_new(a, o);
 	}
@@ -201,10 +206,10 @@ static json_t *unloaded_json(const struct procstate *ps)
 	for (uint32_t i = 0; i < ps->md->nunloaded; i++) {
 		const struct md_module *m = &ps->md->unloaded[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "base_addr", hex(ps, m->base));
-		json_object_set_new(o, "end_addr", hex(ps, m->base + m->size));
-		json_object_set_new(o, "filename", json_string(path_basename(m->code_file)));
-		json_object_set_new(o, "code_id", json_string(m->code_id));
+		json_object_set_new_nocheck(o, "base_addr", hex(ps, m->base));
+		json_object_set_new_nocheck(o, "end_addr", hex(ps, m->base + m->size));
+		json_object_set_new_nocheck(o, "filename", json_string(path_basename(m->code_file)));
+		json_object_set_new_nocheck(o, "code_id", json_string(m->code_id));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -234,7 +239,7 @@ static json_t *lsb_release(const char *text)
 		}
 		for (size_t k = 0; k < 4; k++)
 			if (!strcmp(line, keys[k][0]))
-				json_object_set_new(o, keys[k][1], json_string(v));
+				json_object_set_new_nocheck(o, keys[k][1], json_string(v));
 	}
 	free(copy);
 	return o;
@@ -270,32 +275,32 @@ json_t *procstate_json(const struct procstate *ps)
 			if (ps->threads[i].frames[k].module >= 0)
 				used[ps->threads[i].frames[k].module] = true;
 	json_t *o = json_object();
-	json_object_set_new(o, "status", json_string(minidump_status_name(md->status)));
-	json_object_set_new(o, "system_info", system_info(ps));
-	json_object_set_new(o, "crash_info", crash_info(ps));
+	json_object_set_new_nocheck(o, "status", json_string(minidump_status_name(md->status)));
+	json_object_set_new_nocheck(o, "system_info", system_info(ps));
+	json_object_set_new_nocheck(o, "crash_info", crash_info(ps));
 	json_t *threads = json_array();
 	for (int i = 0; i < ps->nthreads; i++)
 		json_array_append_new(threads, thread_json(ps, i));
-	json_object_set_new(o, "thread_count", json_integer(ps->nthreads));
+	json_object_set_new_nocheck(o, "thread_count", json_integer(ps->nthreads));
 	if (ps->requesting >= 0) {
 		json_t *ct = thread_json(ps, ps->requesting);
-		json_object_set_new(ct, "threads_index", json_integer(ps->requesting));
-		json_object_set_new(o, "crashing_thread", ct);
+		json_object_set_new_nocheck(ct, "threads_index", json_integer(ps->requesting));
+		json_object_set_new_nocheck(o, "crashing_thread", ct);
 	} else {
-		json_object_set_new(o, "crashing_thread", json_null());
+		json_object_set_new_nocheck(o, "crashing_thread", json_null());
 	}
-	json_object_set_new(o, "threads", threads);
-	json_object_set_new(o, "modules", modules_json(ps, used));
-	json_object_set_new(o, "unloaded_modules", unloaded_json(ps));
-	json_object_set_new(o, "main_module", md->nmodules ? json_integer(0) : json_null());
-	json_object_set_new(o, "pid", process_id(md));
-	json_object_set_new(o, "process_uptime", md->has_misc && md->misc.has_times &&
+	json_object_set_new_nocheck(o, "threads", threads);
+	json_object_set_new_nocheck(o, "modules", modules_json(ps, used));
+	json_object_set_new_nocheck(o, "unloaded_modules", unloaded_json(ps));
+	json_object_set_new_nocheck(o, "main_module", md->nmodules ? json_integer(0) : json_null());
+	json_object_set_new_nocheck(o, "pid", process_id(md));
+	json_object_set_new_nocheck(o, "process_uptime", md->has_misc && md->misc.has_times &&
 	    md->timestamp >= md->misc.create_time ?
 	    json_integer(md->timestamp - md->misc.create_time) : json_null());
-	json_object_set_new(o, "lsb_release", lsb_release(md->linux_lsb_release));
-	json_object_set_new(o, "linux_memory_map_count", md->linux_maps ?
+	json_object_set_new_nocheck(o, "lsb_release", lsb_release(md->linux_lsb_release));
+	json_object_set_new_nocheck(o, "linux_memory_map_count", md->linux_maps ?
 	    json_integer(count_lines(md->linux_maps)) : json_null());
-	json_object_set_new(o, "modules_contains_cert_info", json_boolean(false));
+	json_object_set_new_nocheck(o, "modules_contains_cert_info", json_boolean(false));
 	free(used);
 	return o;
 }

@@ -15,10 +15,15 @@ is "five crashes collected" "$(spool_count spool new)" 5
 
 first=$(ls spool/new | head -1)
 inode=$(stat -c %i "spool/new/$first/upload_file_minidump")
+raw_inode=$(stat -c %i "spool/new/$first/raw_crash.json")
+raw_text=$(cat "spool/new/$first/raw_crash.json")
 crash-move --spool spool --to fs:store >moved 2>err
 is "crash-move exits 0" "$?" 0
 is "a dump on the spool's file system is linked into the store, not copied" \
 	"$(stat -c %i "store/v1/dump/$first" 2>&1)" "$inode"
+first_raw=$(find store/v1/raw_crash -name "$first")
+is "so is the collector's raw crash, written as the store keeps it" \
+	"$(stat -c %i "$first_raw" 2>&1) $(cat "$first_raw")" "$raw_inode $raw_text"
 is "three lines printed (the deferred two are not)" "$(wc -l <moved)" 3
 is "the spool is empty" "$(spool_count spool new)" 0
 is "five raw crashes stored" "$(find store/v1/raw_crash -type f | wc -l)" 5
@@ -70,6 +75,19 @@ like "says so" "$(cat err6)" "could not be written"
 is "stdout full: the crashes stay in the spool" "$(spool_count spool new)" 2
 crash-move --spool spool --to store >moved6 2>/dev/null
 is "then they move" "$(wc -l <moved6) $(spool_count spool new)" "2 0"
+
+# A raw crash not written as the collector writes it (indented, keys out
+# of order) is stored rewritten: compact, keys sorted.
+crash-submit --url "$COLLECT_URL/submit" --count 1 plain >/dev/null 2>&1
+edited=$(ls spool/new | head -1)
+jq -S . "spool/new/$edited/raw_crash.json" | sed 's/^{/{"zz_added": "x",/' >edited.json
+cp edited.json "spool/new/$edited/raw_crash.json"
+crash-move --spool spool --to store >/dev/null 2>&1
+edited_raw=$(find store/v1/raw_crash -name "$edited")
+is "an edited raw crash is stored compact with sorted keys" "$(cat "$edited_raw")" \
+	"$(jq -cS . edited.json)"
+ok "and is a file of the store's own" test "$(stat -c %h "$edited_raw")" = 1
+is "its added annotation is kept" "$(jq -r .zz_added "$edited_raw")" x
 
 # Entries a collector never writes are left alone, and counted apart.
 crash-submit --url "$COLLECT_URL/submit" --count 2 plain >/dev/null 2>&1

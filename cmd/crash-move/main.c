@@ -12,6 +12,7 @@
 #include "crashid.h"
 #include "db.h"
 #include "fileio.h"
+#include "jsonfast.h"
 #include "progress.h"
 #include "queue.h"
 #include "store.h"
@@ -58,9 +59,43 @@ struct crash_dir {
 	const char *id;
 	char *path;
 	json_t *raw;
+	char *raw_text;		/* the raw crash as the store gets it */
+	bool raw_as_is;		/* raw_crash.json is that text: link it, do not write it */
 	json_t *names;		/* dump names */
 	long long bytes;
 };
+
+/* More than a collector writes: its annotations are bounded by the upload's. */
+#define MAX_RAW_CRASH (64 << 20)
+
+/*
+ * The raw crash, parsed, and the text the store gets: compact with
+ * sorted keys, as the collector writes it (then the spool's file itself
+ * is stored, linked where the store can) or rewritten so.
+ */
+static int read_raw_crash(struct crash_dir *c)
+{
+	char *path = xasprintf("%s/raw_crash.json", c->path);
+	size_t len;
+	json_error_t jerr;
+	char *text = read_file(path, MAX_RAW_CRASH, &len);
+	free(path);
+	if (!text) {
+		log_err("%s: raw_crash.json: %s", c->id, errno == EFBIG ? "too large" : strerror(errno));
+		return -1;
+	}
+	c->raw = jsonfast_load(text, len, &jerr);
+	if (!json_is_object(c->raw)) {
+		log_err("%s: raw_crash.json: %s", c->id, c->raw ? "not an object" : jerr.text);
+		free(text);
+		return -1;
+	}
+	size_t n;
+	c->raw_text = jsonfast_dumps(c->raw, &n);
+	c->raw_as_is = c->raw_text && len == n + 1 && text[n] == '\n' && !memcmp(text, c->raw_text, n);
+	free(text);
+	return c->raw_text ? 0 : -1;
+}
 
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
@@ -70,14 +105,8 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 /* Reads a crash directory: its raw crash and the names of its dumps. */
 static int load_crash(struct crash_dir *c)
 {
-	char *raw_path = xasprintf("%s/raw_crash.json", c->path);
-	json_error_t jerr;
-	c->raw = json_load_file(raw_path, 0, &jerr);
-	free(raw_path);
-	if (!json_is_object(c->raw)) {
-		log_err("%s: raw_crash.json: %s", c->id, c->raw ? "not an object" : jerr.text);
+	if (read_raw_crash(c) < 0)
 		return -1;
-	}
 	struct dirent **ents;
 	int n = scandir(c->path, &ents, NULL, by_name);
 	if (n < 0) {
@@ -133,12 +162,16 @@ static int store_crash(struct store *st, struct crash_dir *c)
 	free(names);
 	if (r < 0)
 		return -1;
-	char *raw = json_dumps(c->raw, JSON_COMPACT | JSON_SORT_KEYS);
 	key = store_raw_key(c->id);
-	r = store_put(st, key, raw, strlen(raw));
-	c->bytes += strlen(raw);
+	if (c->raw_as_is) {
+		char *path = xasprintf("%s/raw_crash.json", c->path);
+		r = store_put_file(st, key, path);
+		free(path);
+	} else {
+		r = store_put(st, key, c->raw_text, strlen(c->raw_text));
+	}
+	c->bytes += strlen(c->raw_text);
 	free(key);
-	free(raw);
 	return r;
 }
 
@@ -242,6 +275,7 @@ static int finish_batch(struct store *st, int newfd, struct crash_dir *batch, in
 static void free_crash(struct crash_dir *c)
 {
 	json_decref(c->raw);
+	free(c->raw_text);
 	json_decref(c->names);
 	free(c->path);
 	memset(c, 0, sizeof *c);

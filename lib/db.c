@@ -329,6 +329,12 @@ static int put_attributes(struct db *db, json_t *processed, const char *id, cons
 
 int db_put_crash(struct db *db, json_t *processed, char **err)
 {
+	return db_put_crash_and(db, processed, NULL, NULL, err);
+}
+
+int db_put_crash_and(struct db *db, json_t *processed,
+    int (*then)(struct db *db, void *ctx, char **err), void *ctx, char **err)
+{
 	const char *date = json_string_value(json_object_get(processed, "date_processed"));
 	if (!date || !json_is_string(json_object_get(processed, "uuid"))) {
 		*err = xstrdup("processed crash without uuid or date_processed");
@@ -353,6 +359,8 @@ int db_put_crash(struct db *db, json_t *processed, char **err)
 	if (rc == 0)
 		rc = db_note_signature(db, json_string_value(json_object_get(processed, "signature")),
 		    date, json_string_value(json_object_get(processed, "build")), err);
+	if (rc == 0 && then)
+		rc = then(db, ctx, err);
 	if (rc == 0)
 		rc = db_commit(db, err);
 	else

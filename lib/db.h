@@ -72,6 +72,14 @@ int db_reconnect(struct db *db, char **err);
  */
 int db_put_crash(struct db *db, json_t *processed, char **err);
 
+/*
+ * The same, and then, in the same transaction, then(db, ctx, err): the
+ * queue entry of the crash marked done, say, so that one commit does both.
+ * A failure of either rolls back both.
+ */
+int db_put_crash_and(struct db *db, json_t *processed,
+    int (*then)(struct db *db, void *ctx, char **err), void *ctx, char **err);
+
 /* Records a crash of sig at date (and build), keeping the earliest one. */
 int db_note_signature(struct db *db, const char *sig, const char *date, const char *build,
     char **err);

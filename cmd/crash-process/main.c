@@ -83,6 +83,7 @@ struct worker {
 	char claimed[CLAIM_BATCH][CRASHID_LEN + 1];
 	int nclaimed, next_claimed;
 	double claimed_ms;		/* when the batch was claimed or last renewed */
+	bool done_with_row;		/* the crash's queue entry went in its row's transaction */
 };
 
 static void on_signal(int sig)
@@ -204,18 +205,34 @@ static int put_processed(struct worker *w, const char *id, json_t *processed)
 	return rc;
 }
 
+struct done_mark {
+	const char *id, *worker;
+};
+
+static int mark_done(struct db *db, void *ctx, char **err)
+{
+	struct done_mark *m = ctx;
+	return queue_done(db, m->id, m->worker, err);
+}
+
 /*
  * A lost connection is retried for retry-for seconds, reconnecting; any
  * other database error (a deadlock, a full disk) three times at most.
+ * When the queue is in the same database, the crash's entry is marked
+ * done in the row's transaction: one commit, not two.
  */
 static int put_row(struct worker *w, const char *id, json_t *processed)
 {
 	double start = now_ms();
 	int attempt = 0, other_errors = 0;
+	bool with_done = w->qdb == w->db;
+	struct done_mark mark = { id, w->name };
 	for (;;) {
 		char *err = NULL;
-		if (db_put_crash(w->db, processed, &err) == 0)
+		if (db_put_crash_and(w->db, processed, with_done ? mark_done : NULL, &mark, &err) == 0) {
+			w->done_with_row = with_done;
 			return 0;
+		}
 		log_warn("%s: database write failed: %s", id, err);
 		free(err);
 		bool lost = db_connection_lost(w->db);
@@ -356,6 +373,7 @@ static json_t *load_raw(struct worker *w, const char *id)
 static const char *process_one(struct worker *w, const char *id)
 {
 	double start = now_ms();
+	w->done_with_row = false;
 	if (!conf_bool(g.conf, "reprocess") && already_processed(w, id)) {
 		report(id, NULL, "skipped", now_ms() - start);
 		return "skipped";
@@ -545,7 +563,7 @@ static void finish_queued(struct worker *w, const char *id, const char *status)
 {
 	char *err = NULL;
 	bool done = !strcmp(status, "ok") || !strcmp(status, "skipped");
-	if (done && queue_done(w->qdb, id, w->name, &err) != 0) {
+	if (done && !w->done_with_row && queue_done(w->qdb, id, w->name, &err) != 0) {
 		log_warn("%s: processed, but still in the queue (it will be skipped): %s", id, err);
 		free(err);
 	}

@@ -282,32 +282,41 @@ static json_t *read_word(struct reader *r, const char *word, json_t *value)
 
 static json_t *read_value(struct reader *r);
 
+/* At an opening bracket: steps past it, and past its closing one when nothing is between. */
+static bool empty_container(struct reader *r, char close)
+{
+	r->p++;
+	skip_space(r);
+	if (r->p < r->end && *r->p == close) {
+		r->p++;
+		return true;
+	}
+	return false;
+}
+
+/* After a member: 1 past a comma, 0 past the closing bracket, -1 (refused) at anything else. */
+static int after_member(struct reader *r, char close, const char *expected)
+{
+	skip_space(r);
+	if (r->p < r->end && (*r->p == ',' || *r->p == close))
+		return *r->p++ == ',';
+	refuse(r, r->p, expected);
+	return -1;
+}
+
 static json_t *read_array(struct reader *r)
 {
 	json_t *a = json_array();
-	r->p++;
-	skip_space(r);
-	if (r->p < r->end && *r->p == ']') {
-		r->p++;
+	if (empty_container(r, ']'))
 		return a;
-	}
-	for (;;) {
+	int more;
+	do {
 		skip_space(r);
 		json_t *v = read_value(r);
-		if (!v || json_array_append_new(a, v) != 0)
-			break;
-		skip_space(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == ']') {
-			r->p++;
-			return a;
-		}
-		fail(r, r->p, "']' expected");
-		break;
-	}
+		more = v && json_array_append_new(a, v) == 0 ? after_member(r, ']', "']' expected") : -1;
+	} while (more > 0);
+	if (more == 0)
+		return a;
 	json_decref(a);
 	return fail(r, r->p, "out of memory");
 }
@@ -335,13 +344,10 @@ static bool read_key(struct reader *r, const char **key, size_t *len, char **cop
 static json_t *read_object(struct reader *r)
 {
 	json_t *o = json_object();
-	r->p++;
-	skip_space(r);
-	if (r->p < r->end && *r->p == '}') {
-		r->p++;
+	if (empty_container(r, '}'))
 		return o;
-	}
-	for (;;) {
+	int more = -1;
+	do {
 		const char *key;
 		size_t len;
 		char *copy;
@@ -349,22 +355,12 @@ static json_t *read_object(struct reader *r)
 		if (!read_key(r, &key, &len, &copy))
 			break;
 		json_t *v = read_value(r);
-		int rc = v ? json_object_setn_new_nocheck(o, key, len, v) : -1;
+		more = v && json_object_setn_new_nocheck(o, key, len, v) == 0 ?
+		    after_member(r, '}', "'}' expected") : -1;
 		free(copy);
-		if (rc != 0)
-			break;
-		skip_space(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == '}') {
-			r->p++;
-			return o;
-		}
-		fail(r, r->p, "'}' expected");
-		break;
-	}
+	} while (more > 0);
+	if (more == 0)
+		return o;
 	json_decref(o);
 	return fail(r, r->p, "out of memory");
 }

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STMT_CACHE 32
+#define BUSY_TIMEOUT_MS 30000
 
 struct cached_stmt {
 	char *sql;
@@ -158,6 +160,26 @@ static const struct db_ops sqlite_ops = {
 	sqlite_query, sqlite_query, sqlite_exec, NULL, sqlite_literal, sqlite_connection_lost, sqlite_reconnect, sqlite_close,
 };
 
+/*
+ * WAL mode, set by each connection. Switching a new database to it takes
+ * an exclusive lock without waiting in the busy handler, so processes
+ * opening a new database at once (crash-move and the workers) see "database
+ * is locked": that is waited out here, as long as the busy timeout.
+ */
+static int set_wal_mode(struct db *db, char **err)
+{
+	for (int waited_ms = 0;; waited_ms += 20) {
+		if (sqlite_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		    "PRAGMA foreign_keys = ON;", err) == 0)
+			return 0;
+		if (sqlite3_errcode(S(db)->h) != SQLITE_BUSY || waited_ms >= BUSY_TIMEOUT_MS)
+			return -1;
+		free(*err);
+		*err = NULL;
+		usleep(20 * 1000);
+	}
+}
+
 struct db *db_sqlite_open(const char *path, char **err)
 {
 	struct sqlite_db *s = xcalloc(1, sizeof *s);
@@ -168,13 +190,12 @@ struct db *db_sqlite_open(const char *path, char **err)
 		free(s);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s->h, 30000);
+	sqlite3_busy_timeout(s->h, BUSY_TIMEOUT_MS);
 	struct db *db = xcalloc(1, sizeof *db);
 	db->ops = &sqlite_ops;
 	db->kind = DB_SQLITE;
 	db->impl = s;
-	if (sqlite_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	    "PRAGMA foreign_keys = ON;", err) != 0) {
+	if (set_wal_mode(db, err) != 0) {
 		sqlite_close(db);
 		free(db);
 		return NULL;

@@ -415,6 +415,8 @@ json_t *jsonfast_load(const char *text, size_t len, json_error_t *error)
 {
 	struct reader r = { .start = (const unsigned char *)text, .p = (const unsigned char *)text };
 	r.end = r.start + len;
+	if (error)	/* as jansson: a caller may read it after a success too */
+		*error = (json_error_t){ .line = -1, .column = -1, .source = "<buffer>" };
 	buf_init(&r.scratch);
 	json_t *v = NULL;
 	skip_space(&r);
@@ -616,12 +618,30 @@ static bool put_value(struct buf *b, const json_t *v, int depth)
 	return false;
 }
 
+/*
+ * A value this writer refuses (nested past its depth, or with a string
+ * that is not UTF-8) goes to jansson's writer, which is as deep as the
+ * stack allows and refuses only the strings: the answer stays jansson's.
+ */
+static bool jansson_dump(const json_t *v, struct buf *out)
+{
+	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text)
+		buf_append(out, text, strlen(text));
+	free(text);
+	return text != NULL;
+}
+
 bool jsonfast_dump_buf(const json_t *v, struct buf *out)
 {
+	if (!v || !(json_is_object(v) || json_is_array(v)))
+		return false;
 	size_t before = out->len;
-	bool good = v && (json_is_object(v) || json_is_array(v)) && put_value(out, v, 0);
-	if (!good)
+	bool good = put_value(out, v, 0);
+	if (!good) {
 		out->len = before;
+		good = jansson_dump(v, out);
+	}
 	if (out->data)
 		out->data[out->len] = 0;
 	return good;

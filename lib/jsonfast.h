@@ -25,9 +25,9 @@ json_t *jsonfast_load(const char *text, size_t len, json_error_t *error);
 
 /*
  * As json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS): v must be an object
- * or an array. NULL when it is not, when a string in it is not UTF-8, or
- * when it nests deeper than 2048 (jansson refuses cycles; this refuses
- * depth, which a cycle reaches too). *len (if not NULL) gets the length.
+ * or an array; NULL when it is not or when a string in it is not UTF-8.
+ * Past 2048 levels (a cycle reaches that too) jansson's writer takes
+ * over. *len (if not NULL) gets the length.
  */
 char *jsonfast_dumps(const json_t *v, size_t *len);
 

@@ -86,6 +86,17 @@ like "a truncated dump: the walker's status is in the notes" "$(jq -r .processor
 	"stackwalker: upload_file_minidump: ERROR_MINIDUMP_TRUNCATED"
 is "a truncated dump: what could be read is kept" "$(jq '.json_dump.threads | length' store/v1/processed_crash/$id)" 4
 
+# An annotation that reads as JSON nested 2048 deep, as deep as jansson
+# reads; in the processed crash it is one level deeper still.
+deep=$(awk 'BEGIN { for (i = 0; i < 2048; i++) printf "["; for (i = 0; i < 2048; i++) printf "]" }')
+make_crash deep JavaException="$deep"
+crash-submit --url "$COLLECT_URL/submit" deep >/dev/null 2>&1
+crash-move --spool spool --to store >moved-deep 2>/dev/null
+crash-process --store store --db "$DB" $SYMS <moved-deep >out-deep 2>/dev/null
+is "JSON nested 2048 deep in an annotation: processed" "$(jq -r .status out-deep)" ok
+ok "and kept whole in the processed crash" \
+	grep -q -F "\"java_exception\":$deep" "store/v1/processed_crash/$(jq -r .crash_id out-deep)"
+
 # Several dumps: each minidump walked under its name, others noted; no
 # dump name can replace a field of the processed crash.
 make_crash multi ProductName=Firefox

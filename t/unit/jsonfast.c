@@ -36,6 +36,11 @@ static void reads(const char *text, size_t len, const char *want, const char *wh
 	json_decref(theirs);
 }
 
+static void like_error(const char *text, const char *want)
+{
+	ok(strstr(text, want) != NULL, "the error says '%s': %s", want, text);
+}
+
 #define READS(text, want) reads(text, sizeof text - 1, want, #text)
 #define REFUSES(text) reads(text, sizeof text - 1, NULL, #text)
 
@@ -121,6 +126,31 @@ static void test_depth(void)
 	free(deepest);
 	free(too_deep);
 	free(scalar);
+
+	/* Deeper than this writer goes: jansson's writer takes over, as it has no limit. */
+	json_t *deep = json_array(), *inner = deep;
+	for (int i = 0; i < 3000; i++) {
+		json_t *a = json_array();
+		json_array_append_new(inner, a);
+		inner = a;
+	}
+	char *ours = jsonfast_dumps(deep, NULL), *theirs = json_dumps(deep, SORTED);
+	ok(ours && theirs && !strcmp(ours, theirs), "3001 arrays deep printed as jansson prints them");
+	free(ours);
+	free(theirs);
+	json_decref(deep);
+}
+
+static void test_error(void)
+{
+	json_error_t err;
+	memset(&err, 'x', sizeof err);
+	json_t *v = jsonfast_load("[1]", 3, &err);
+	ok(v && err.text[0] == 0 && err.line == -1, "a success leaves the error cleared, as jansson does");
+	json_decref(v);
+	v = jsonfast_load("[1,\n x]", 7, &err);
+	ok(!v && err.line == 2 && err.column == 1 && err.position == 5, "an error says where: line 2, column 1, byte 5");
+	like_error(err.text, "invalid token");
 }
 
 static void prints(json_t *v, const char *want, const char *what)
@@ -209,6 +239,7 @@ int main(void)
 {
 	test_reading();
 	test_depth();
+	test_error();
 	test_printing();
 	test_files("../shared/testdata/minidumps/rust-minidump");
 	test_files("../shared/testdata/minidumps/rust-minidump/expected");

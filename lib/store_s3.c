@@ -261,7 +261,7 @@ static int s3_put_file(void *impl, const char *key, const char *path)
 		return -1;
 	fseeko(f, 0, SEEK_END);
 	struct request r = { .method = "PUT", .url = object_url(impl, key), .file = f,
-	    .file_len = ftello(f) };
+	    .file_len = ftello(f), .json = json_key(key) };
 	int rc = simple(impl, &r);
 	int saved = errno;
 	fclose(f);

@@ -552,9 +552,7 @@ static int write_raw_crash(struct upload *u, const char *id, const char *rule,
 	int fd = text ? spool_create(u->crash, "raw_crash.json") : -1;
 	int r = -1;
 	if (fd >= 0) {
-		r = write_all(fd, text, strlen(text));
-		if (r == 0)
-			r = write_all(fd, "\n", 1);
+		r = write_all(fd, text, strlen(text));	/* no newline: the store's form */
 		if (spool_close_file(u->crash, fd) < 0)
 			r = -1;
 	}

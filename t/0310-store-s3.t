@@ -11,6 +11,8 @@ fi
 ok "store unit tests pass against S3" env STORE_SPEC=s3://crashes/unit "$ROOT/t/unit/store.test"
 
 echo '{"count": 6, "frames": ["f", "g"], "os": "Linux"}' | crash-synth --out spool --symbols syms >/dev/null 2>&1
+# As a collector writes them (compact, sorted keys, no newline): sent as the file.
+for f in spool/new/*/raw_crash.json; do jq -cS . "$f" | tr -d '\n' >raw.tmp && mv raw.tmp "$f"; done
 crash-move --spool spool --to s3://crashes/prod >moved 2>err
 is "crash-move into a bucket: exit 0" "$?" 0
 is "six crashes moved" "$(wc -l <moved)" 6
@@ -20,6 +22,10 @@ date=$(jq -r .date moved | head -1)
 ok "the raw crash is in the bucket under the prefix" test -f "s3data/crashes/prod/v1/raw_crash/$date/${id}._S3rver_object"
 want=$(jq -r '.metadata.dump_checksums.upload_file_minidump' "s3data/crashes/prod/v1/raw_crash/$date/${id}._S3rver_object")
 is "the dump's checksum matches" "$(sha256sum "s3data/crashes/prod/v1/dump/${id}._S3rver_object" | cut -d' ' -f1)" "$want"
+is "the raw crash, sent as the spool's file, is typed as JSON" \
+	"$(jq -r '."content-type"' "s3data/crashes/prod/v1/raw_crash/$date/${id}._S3rver_metadata.json")" application/json
+is "the dump is not" \
+	"$(jq -r '."content-type"' "s3data/crashes/prod/v1/dump/${id}._S3rver_metadata.json")" application/octet-stream
 
 # Listings come in pages of up to 1000 keys; CRASH_S3_MAX_KEYS makes them
 # smaller, so that paging is exercised.

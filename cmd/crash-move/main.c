@@ -92,7 +92,7 @@ static int read_raw_crash(struct crash_dir *c)
 	}
 	size_t n;
 	c->raw_text = jsonfast_dumps(c->raw, &n);
-	c->raw_as_is = c->raw_text && len == n + 1 && text[n] == '\n' && !memcmp(text, c->raw_text, n);
+	c->raw_as_is = c->raw_text && len == n && !memcmp(text, c->raw_text, n);
 	free(text);
 	return c->raw_text ? 0 : -1;
 }

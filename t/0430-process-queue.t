@@ -158,5 +158,23 @@ crash-move --spool spool --to store --queue '' 2>err
 is "an empty queue URL is refused" "$?" 1
 like "saying so" "$(cat err)" "empty database URL"
 
+# A new SQLite database opened by the mover and four workers at once: each
+# switches it to WAL mode, which fails at once when another holds the
+# lock; that is waited out, not a "database is locked" that ends a process.
+mkdir -p empty/new
+failures=0
+for i in $(seq 20); do
+	rm -f race.db race.db-wal race.db-shm
+	crash-process --store store --db sqlite:race.db --queue sqlite:race.db --workers 4 --drain \
+		</dev/null >/dev/null 2>race.p &
+	crash-move --spool empty --to store --queue sqlite:race.db >/dev/null 2>race.m
+	m=$?
+	wait $!
+	p=$?
+	[ "$m $p" = "0 0" ] || { failures=$((failures + 1)); cat race.m race.p >>race.err; }
+done
+is "a new database opened by six connections at once, 20 times: no failure" "$failures" 0
+[ "$failures" = 0 ] || diag "$(sort race.err | uniq -c | head -3)"
+
 is "--drain without --queue is bad usage" "$(crash-process --drain </dev/null >/dev/null 2>&1; echo $?)" 2
 done_testing

@@ -90,6 +90,15 @@ ok "an edited raw crash is stored compact with sorted keys, no newline" \
 ok "and is a file of the store's own" test "$(stat -c %h "$edited_raw")" = 1
 is "its added annotation is kept" "$(jq -r .zz_added "$edited_raw")" x
 
+# What a mover killed while removing a crash leaves (the crash renamed out
+# of the way, half removed) is not a crash: removed at the next pass.
+mkdir -p spool/new/.gone-de1bb258-cbbf-4589-a673-34f800160918
+: >spool/new/.gone-de1bb258-cbbf-4589-a673-34f800160918/upload_file_minidump
+crash-move --spool spool --to store >moved-gone 2>err-gone
+is "a removal cut short: finished at the next pass, exit 0" "$? $(spool_count spool new)" "0 0"
+is "and nothing of it is stored or handed on" \
+	"$(wc -l <moved-gone) $(find store -name 'de1bb258-cbbf-4589-a673-34f800160918' | wc -l)" "0 0"
+
 # Entries a collector never writes are left alone, and counted apart.
 crash-submit --url "$COLLECT_URL/submit" --count 2 plain >/dev/null 2>&1
 odd=$(ls spool/new | head -1)

@@ -238,6 +238,23 @@ static bool print_batch(struct crash_dir *batch, int n)
 	return true;
 }
 
+#define GONE_PREFIX ".gone-"
+
+/*
+ * Out of new/ in one step, then removed: rm -rf in place, cut short by a
+ * kill, could leave a crash without its raw_crash.json, which no mover
+ * could read again. A rename leaves either the whole crash, moved again
+ * (at least once), or a dot name no mover reads, removed at its next pass.
+ */
+static int remove_from_spool(int newfd, const char *id)
+{
+	char gone[sizeof GONE_PREFIX + CRASHID_LEN];
+	snprintf(gone, sizeof gone, GONE_PREFIX "%s", id);
+	if (renameat(newfd, id, newfd, gone) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return rm_rf_at(newfd, gone);
+}
+
 /*
  * A batch of stored crashes: made durable in the store at once (group
  * commit), handed on (queue or stdout), and only then removed from the
@@ -256,7 +273,7 @@ static int finish_batch(struct store *st, int newfd, struct crash_dir *batch, in
 		return -1;
 	int gone = 0;
 	for (int i = 0; i < n; i++) {
-		if (rm_rf_at(newfd, batch[i].id) < 0) {
+		if (remove_from_spool(newfd, batch[i].id) < 0) {
 			log_err("%s: stored, but not removed from the spool: %s", batch[i].id, strerror(errno));
 			*bad = true;
 		} else {
@@ -320,6 +337,9 @@ static int move_all(struct store *st, const char *spool, int newfd, bool *bad, l
 	struct crash_dir batch[MOVE_BATCH];
 	int nb = 0, r = 0;
 	for (int i = 0; i < n && r >= 0 && !stopping; i++) {
+		if (!strncmp(ents[i]->d_name, GONE_PREFIX, strlen(GONE_PREFIX)) &&
+		    rm_rf_at(newfd, ents[i]->d_name) < 0)
+			log_warn("%s/new/%s: %s", spool, ents[i]->d_name, strerror(errno));
 		if (ents[i]->d_name[0] == '.')
 			continue;
 		struct crash_dir *c = &batch[nb];

@@ -90,32 +90,6 @@ static long read_hex4(struct reader *r)
 	return v;
 }
 
-static void put_utf8(struct buf *b, uint32_t cp)
-{
-	unsigned char s[4];
-	size_t n;
-	if (cp < 0x80) {
-		s[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		s[0] = (unsigned char)(0xC0 | cp >> 6);
-		s[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		s[0] = (unsigned char)(0xE0 | cp >> 12);
-		s[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-		s[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		s[0] = (unsigned char)(0xF0 | cp >> 18);
-		s[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-		s[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-		s[3] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	buf_append(b, s, n);
-}
-
 /* \u and its digits, a surrogate pair as one code point; r->p is past the u. */
 static bool read_unicode_escape(struct reader *r, const unsigned char *at)
 {
@@ -136,7 +110,7 @@ static bool read_unicode_escape(struct reader *r, const unsigned char *at)
 	}
 	if (cp == 0)
 		return refuse(r, at, "\\u0000 is not allowed");
-	put_utf8(&r->scratch, (uint32_t)cp);
+	buf_put_utf8(&r->scratch, (uint32_t)cp);
 	return true;
 }
 
@@ -407,7 +381,6 @@ static void set_error(json_error_t *error, const struct reader *r)
 	error->line = line;
 	error->column = column;
 	error->position = (int)(r->error_at - r->start);
-	snprintf(error->source, sizeof error->source, "%s", "<buffer>");
 	snprintf(error->text, sizeof error->text, "%s near byte %d", r->error, error->position);
 }
 
@@ -657,5 +630,5 @@ char *jsonfast_dumps(const json_t *v, size_t *len)
 	}
 	if (len)
 		*len = b.len;
-	return b.data ? buf_steal(&b) : xstrdup("");
+	return buf_steal(&b);	/* at least "{}" was written */
 }

@@ -89,13 +89,7 @@ static char *read_string(struct minidump *md, uint32_t rva)
 		}
 		if (c == 0)
 			break;
-		char u[4];
-		int n;
-		if (c < 0x80) { u[0] = c; n = 1; }
-		else if (c < 0x800) { u[0] = 0xc0 | c >> 6; u[1] = 0x80 | (c & 63); n = 2; }
-		else if (c < 0x10000) { u[0] = 0xe0 | c >> 12; u[1] = 0x80 | ((c >> 6) & 63); u[2] = 0x80 | (c & 63); n = 3; }
-		else { u[0] = 0xf0 | c >> 18; u[1] = 0x80 | ((c >> 12) & 63); u[2] = 0x80 | ((c >> 6) & 63); u[3] = 0x80 | (c & 63); n = 4; }
-		buf_append(&b, u, n);
+		buf_put_utf8(&b, c);
 	}
 	return buf_steal(&b);
 }

@@ -311,6 +311,32 @@ size_t utf8_seq_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
+void buf_put_utf8(struct buf *b, uint32_t cp)
+{
+	unsigned char s[4];
+	size_t n;
+	if (cp < 0x80) {
+		s[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		s[0] = (unsigned char)(0xC0 | cp >> 6);
+		s[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		s[0] = (unsigned char)(0xE0 | cp >> 12);
+		s[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+		s[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		s[0] = (unsigned char)(0xF0 | cp >> 18);
+		s[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+		s[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+		s[3] = (unsigned char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	buf_append(b, s, n);
+}
+
 char *utf8_sanitize(const char *s, size_t len, size_t *outlen)
 {
 	struct buf b;

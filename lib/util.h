@@ -91,6 +91,8 @@ void unmap_file(void *map, size_t len);
  * short by avail.
  */
 size_t utf8_seq_len(const unsigned char *s, size_t avail);
+/* Appends code point cp (at most U+10FFFF) in UTF-8. */
+void buf_put_utf8(struct buf *b, uint32_t cp);
 /* Replaces invalid UTF-8 sequences by U+FFFD; returns a new string. */
 char *utf8_sanitize(const char *s, size_t len, size_t *outlen);
 /*

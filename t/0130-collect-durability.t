@@ -41,6 +41,17 @@ diag "$orphans crashes were stored but their answer was lost in a kill (the clie
 ok "nothing in new/ is incomplete" sh -c "ls '$SPOOL/new' | '$ROOT/t/lib/check-crashes' '$SPOOL'"
 stop_collector
 
+# On ext4 without a journal, tmp/ is marked as a top directory (chattr +T)
+# so that crash directories spread over the block groups; elsewhere it is
+# left as it is.
+dev=$(readlink "/sys/dev/block/$(stat -c '%Hd:%Ld' "$SPOOL/tmp")")
+if [ "$(stat -f -c %T "$SPOOL/tmp")" = ext2/ext3 ] &&
+    [ "$(cat "/sys/fs/ext4/${dev##*/}/journal_task" 2>/dev/null)" = "<none>" ]; then
+	like "ext4 without a journal: tmp/ spreads crash directories" "$(lsattr -d "$SPOOL/tmp")" '^[^ ]*T'
+else
+	ok "not ext4 without a journal: tmp/ is not marked" sh -c "! lsattr -d '$SPOOL/tmp' 2>/dev/null | grep -q '^[^ ]*T'"
+fi
+
 # A full file system: the collector answers 503 and keeps nothing half-written.
 FULL=$T_TMP/full
 mkdir -p "$FULL"

@@ -20,6 +20,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 /* Past this multiple of the wire limit a body is cut off, not drained. */
 #define DRAIN_FACTOR 4
 #define DUMP_PAGE 4096	/* dumps are written in multiples of this */
+#define WRITEBACK_STEP (256 << 10)	/* a dump's bytes go to the disk in steps of this */
 
 enum part_kind { PART_NONE, PART_ANNOTATION, PART_JSON, PART_DUMP, PART_SKIP };
 
@@ -64,6 +66,7 @@ struct upload {
 	long long part_size;
 	char held[DUMP_PAGE];	/* a dump's bytes past its last whole page */
 	size_t nheld;
+	off_t written, sent;	/* a dump's bytes in its file, and handed to the disk */
 };
 
 struct upload_limits upload_default_limits(void)
@@ -160,6 +163,7 @@ static int on_part_begin(void *ctx, const struct multipart_part *part)
 		sha256_init(&u->sha);
 		u->fd = spool_create(u->crash, u->part_name);
 		u->nheld = 0;
+		u->written = u->sent = 0;
 		if (u->fd < 0) {
 			log_err("%s: cannot create dump %s: %s", u->tmpname,
 			    u->part_name, strerror(errno));
@@ -168,6 +172,22 @@ static int on_part_begin(void *ctx, const struct multipart_part *part)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Starts the disk write of a dump's bytes not yet handed to it, without
+ * waiting. Left to the group commit, they would all be written by its
+ * syncfs: a crash would wait for every byte that came in since the last
+ * flush began, while the connections waiting left the CPUs idle (10-12%
+ * here). Sent as they come, in steps, the bytes are mostly on the disk by
+ * the time the crash commits. A hint: errors are the commit's to find.
+ */
+static void send_to_disk(struct upload *u, bool all)
+{
+	if (u->written - u->sent < (all ? 1 : WRITEBACK_STEP))
+		return;
+	sync_file_range(u->fd, u->sent, u->written - u->sent, SYNC_FILE_RANGE_WRITE);
+	u->sent = u->written;
 }
 
 /*
@@ -191,8 +211,10 @@ static int write_dump(struct upload *u, const char *data, size_t len)
 	};
 	if (writev_all(u->fd, iov, 2) < 0)
 		return -1;
+	u->written += total - rest;
 	memcpy(u->held, data + len - rest, rest);
 	u->nheld = rest;
+	send_to_disk(u, false);
 	return 0;
 }
 
@@ -284,7 +306,10 @@ static int on_part_end(void *ctx)
 	switch (u->kind) {
 	case PART_DUMP:
 		r = write_all(u->fd, u->held, u->nheld);
+		u->written += u->nheld;
 		u->nheld = 0;
+		if (r == 0)
+			send_to_disk(u, true);
 		if (spool_close_file(u->crash, u->fd) < 0 || r < 0) {
 			u->fd = -1;
 			log_err("%s: closing %s: %s", u->tmpname, u->part_name, strerror(errno));

@@ -41,6 +41,32 @@ diag "$orphans crashes were stored but their answer was lost in a kill (the clie
 ok "nothing in new/ is incomplete" sh -c "ls '$SPOOL/new' | '$ROOT/t/lib/check-crashes' '$SPOOL'"
 stop_collector
 
+# A dump goes to the disk while it arrives, in steps of 256 KB and the
+# rest at its end, so that the group commit finds little left to write.
+if command -v strace >/dev/null; then
+	start_collector "$T_TMP/spool2" || exit 1
+	strace -f -qq -e trace=sync_file_range -o "$T_TMP/sfr" -p "$COLLECT_PID" 2>/dev/null &
+	STRACE=$!
+	i=0
+	until grep -q '^TracerPid:[[:space:]]*[1-9]' "/proc/$COLLECT_PID/status" || [ $i -gt 100 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	DUMP_SIZE=1000000 make_crash "$T_TMP/c4"
+	crash-submit --url "$COLLECT_URL/submit" "$T_TMP/c4" >/dev/null 2>&1
+	is "a 1 MB crash is taken under strace" "$?" 0
+	kill "$STRACE"; wait "$STRACE" 2>/dev/null
+	stop_collector
+	# "PID sync_file_range(FD, OFFSET, LENGTH, SYNC_FILE_RANGE_WRITE) = 0"
+	steps=$(sed -n 's/.*sync_file_range([0-9]*, \([0-9]*\), \([0-9]*\), SYNC_FILE_RANGE_WRITE) = 0$/\1 \2/p' "$T_TMP/sfr" |
+	    awk -v next_off=0 '$1 != next_off { print "gap at " $1; exit } { next_off = $1 + $2; n++ }
+		END { if (next_off) print next_off " bytes in " n " steps" }')
+	like "its dump went to the disk whole, in contiguous steps" "$steps" '^1000000 bytes in '
+	n=${steps##* in }; n=${n% steps}
+	ok "in steps of about 256 KB ($n)" test "${n:-0}" -ge 4 -a "${n:-0}" -le 5
+else
+	skip "strace is not installed"
+fi
+
 # On ext4 without a journal, tmp/ is marked as a top directory (chattr +T)
 # so that crash directories spread over the block groups; elsewhere it is
 # left as it is.

@@ -24,7 +24,7 @@ static void same_as_jansson(json_t *row, const char *what)
 	fclose(out);
 	char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	char *want = xasprintf("%s\n", line);
-	is_str(got, want, what);
+	is_str(got, want, "%s", what);
 	json_t *back = json_loads(got, 0, NULL);
 	ok(back && json_equal(back, obj), "%s: reads back as the same values", what);
 	json_decref(back);

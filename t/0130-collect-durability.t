@@ -51,6 +51,7 @@ if command -v strace >/dev/null; then
 	until grep -q '^TracerPid:[[:space:]]*[1-9]' "/proc/$COLLECT_PID/status" || [ $i -gt 100 ]; do
 		sleep 0.05; i=$((i + 1))
 	done
+	[ $i -gt 100 ] && diag "strace did not attach to the collector"
 	DUMP_SIZE=1000000 make_crash "$T_TMP/c4"
 	crash-submit --url "$COLLECT_URL/submit" "$T_TMP/c4" >/dev/null 2>&1
 	is "a 1 MB crash is taken under strace" "$?" 0

@@ -82,8 +82,7 @@ static bool ext4_without_journal(int fd)
 	if (n <= 0)
 		return false;
 	dev[n] = 0;
-	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
-	char *path = xasprintf("/sys/fs/ext4/%s/journal_task", name);
+	char *path = xasprintf("/sys/fs/ext4/%s/journal_task", path_basename(dev));
 	char *task = read_file(path, 64, NULL);
 	free(path);
 	bool none = task && !strncmp(task, "<none>", 6);

@@ -66,7 +66,7 @@ struct upload {
 	long long part_size;
 	char held[DUMP_PAGE];	/* a dump's bytes past its last whole page */
 	size_t nheld;
-	off_t written, sent;	/* a dump's bytes in its file, and handed to the disk */
+	long long sent;		/* a dump's bytes handed to the disk */
 };
 
 struct upload_limits upload_default_limits(void)
@@ -163,7 +163,7 @@ static int on_part_begin(void *ctx, const struct multipart_part *part)
 		sha256_init(&u->sha);
 		u->fd = spool_create(u->crash, u->part_name);
 		u->nheld = 0;
-		u->written = u->sent = 0;
+		u->sent = 0;
 		if (u->fd < 0) {
 			log_err("%s: cannot create dump %s: %s", u->tmpname,
 			    u->part_name, strerror(errno));
@@ -184,10 +184,11 @@ static int on_part_begin(void *ctx, const struct multipart_part *part)
  */
 static void send_to_disk(struct upload *u, bool all)
 {
-	if (u->written - u->sent < (all ? 1 : WRITEBACK_STEP))
+	long long written = u->part_size - (long long)u->nheld;
+	if (written - u->sent < (all ? 1 : WRITEBACK_STEP))
 		return;
-	sync_file_range(u->fd, u->sent, u->written - u->sent, SYNC_FILE_RANGE_WRITE);
-	u->sent = u->written;
+	sync_file_range(u->fd, u->sent, written - u->sent, SYNC_FILE_RANGE_WRITE);
+	u->sent = written;
 }
 
 /*
@@ -211,7 +212,6 @@ static int write_dump(struct upload *u, const char *data, size_t len)
 	};
 	if (writev_all(u->fd, iov, 2) < 0)
 		return -1;
-	u->written += total - rest;
 	memcpy(u->held, data + len - rest, rest);
 	u->nheld = rest;
 	send_to_disk(u, false);
@@ -306,7 +306,6 @@ static int on_part_end(void *ctx)
 	switch (u->kind) {
 	case PART_DUMP:
 		r = write_all(u->fd, u->held, u->nheld);
-		u->written += u->nheld;
 		u->nheld = 0;
 		if (r == 0)
 			send_to_disk(u, true);

@@ -61,7 +61,9 @@ $X --protected --audit-log audit --where 'signature=Foo::Bar' --columns email --
 is "protected: the victims of a crash, each once" "$(tr -d '\r' <out | tr '\n' ' ')" "email a@example.com "
 like "protected: the extract is recorded" "$(cat audit)" 'user=.*"--columns","email","--distinct"\]'
 
-$X --protected --audit-log /nonexistent/audit --columns email >out 2>err
+# A file where the log's directory should be: unwritable even for root.
+: >not-a-dir
+$X --protected --audit-log not-a-dir/audit --columns email >out 2>err
 is "protected: not recorded, not extracted" "$?:$(wc -c <out)" "1:0"
 
 is "no rows: the header alone" "$($X --where 'signature=nothing' 2>/dev/null | tr -d '\r')" \

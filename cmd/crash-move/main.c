@@ -397,6 +397,8 @@ int main(int argc, char **argv)
 		die(2, "unexpected argument '%s'", rest[0]);
 	free(rest);
 	const char *spool = conf_str(c, "spool");
+	if (!*spool)
+		die(2, "--spool: empty path");	/* not the root directory */
 	apply_s3_options(c);
 	char *err;
 	struct store *st = store_open(conf_str(c, "to"), &err);
@@ -406,9 +408,9 @@ int main(int argc, char **argv)
 		die(1, "%s", err);
 	char *newdir = xasprintf("%s/new", spool), *lock = xasprintf("%s/.move.lock", spool);
 	int newfd = open(newdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (newfd < 0)
+	if (newfd < 0)	/* before the lock is made: no lock file where no spool is */
 		die(1, "%s: %s", newdir, strerror(errno));
+	int lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lockfd < 0)
 		die(1, "%s: %s", lock, strerror(errno));
 	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0)

@@ -10,6 +10,7 @@
  */
 
 #include "spool.h"
+#include "crashid.h"
 #include "fileio.h"
 #include "util.h"
 
@@ -164,6 +165,10 @@ void spool_close(struct spool *s)
 	free(s);
 }
 
+/*
+ * Only entries named like a crash ID are ours to remove: a spool given by
+ * mistake as /, or /var, has someone else's files in tmp/.
+ */
 int spool_recover(struct spool *s)
 {
 	int dfd = dup(s->tmpfd);
@@ -175,7 +180,9 @@ int spool_recover(struct spool *s)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (rm_rf_at(s->tmpfd, e->d_name) == 0)
+		if (!crashid_valid(e->d_name))
+			log_err("%s/tmp/%s: not an upload's; left alone", s->dir, e->d_name);
+		else if (rm_rf_at(s->tmpfd, e->d_name) == 0)
 			n++;
 	}
 	closedir(d);

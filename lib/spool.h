@@ -27,7 +27,7 @@ struct spool_crash;
 /* Opens (creating tmp/ and new/) and locks the spool for one writer. */
 struct spool *spool_open(const char *dir, enum spool_sync mode, char **err);
 void spool_close(struct spool *s);
-/* Removes what a previous run left in tmp/; returns how many entries. */
+/* Removes the crashes a previous run left in tmp/; returns how many. */
 int spool_recover(struct spool *s);
 
 /* Starts a crash in tmp/<name>/; NULL with errno on failure. */

@@ -41,6 +41,21 @@ diag "$orphans crashes were stored but their answer was lost in a kill (the clie
 ok "nothing in new/ is incomplete" sh -c "ls '$SPOOL/new' | '$ROOT/t/lib/check-crashes' '$SPOOL'"
 stop_collector
 
+# At start only uploads are removed from tmp/, not what someone else keeps
+# there (a spool given as / or /var has the system's tmp/).
+id=$(head -1 "$T_TMP/ids")
+mkdir "$SPOOL/tmp/$id" "$SPOOL/tmp/notes"
+echo '{}' >"$SPOOL/tmp/$id/raw_crash.json"
+echo keep >"$SPOOL/tmp/notes/a"
+echo keep >"$SPOOL/tmp/README"
+start_collector "$SPOOL" || exit 1
+stop_collector
+ok "an upload left in tmp/ is removed at start" test ! -e "$SPOOL/tmp/$id"
+is "what is not an upload stays" "$(cat "$SPOOL/tmp/notes/a" "$SPOOL/tmp/README" 2>&1)" "keep
+keep"
+like "and is named in the log" "$(cat "$COLLECT_LOG")" "tmp/notes: not an upload's; left alone"
+rm -r "$SPOOL/tmp/notes" "$SPOOL/tmp/README"
+
 # A dump goes to the disk while it arrives, in steps of 256 KB and the
 # rest at its end, so that the group commit finds little left to write.
 if command -v strace >/dev/null; then

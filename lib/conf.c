@@ -52,7 +52,8 @@ static bool valid_value(const struct conf_option *o, const char *v)
 		    !strcmp(v, "true") || !strcmp(v, "false") ||
 		    !strcmp(v, "1") || !strcmp(v, "0");
 	default:
-		return true;
+		/* Never meant: an empty --spool or --db would be / or a throwaway database. */
+		return *v != 0;
 	}
 }
 

@@ -48,6 +48,8 @@ stop_collector
 crash-submit --help >/dev/null; is "--help exits 0" "$?" 0
 crash-collect --bogus 2>/dev/null; is "unknown option exits 2" "$?" 2
 crash-collect --max-size lots 2>/dev/null; is "bad value exits 2" "$?" 2
+crash-collect --spool '' 2>"$T_TMP/err"; is "an empty value exits 2" "$?" 2
+like "and says which" "$(cat "$T_TMP/err")" "bad value for --spool: ''"
 like "--version" "$(crash-collect --version)" "^crash-collect [0-9]+\.[0-9]+\.[0-9]+$"
 
 # crash.conf: global keys, the tool's own section, flags over the file.

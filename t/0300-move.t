@@ -113,7 +113,7 @@ crash-move --spool spool --to s3:bucket 2>err8
 is "a spec with an unknown scheme is refused" "$?" 1
 ok "and makes no directory" test ! -e s3:bucket
 crash-move --spool '' --to store 2>err9
-is "an empty spool path is refused, not taken for /" "$?:$(cat err9)" "2:crash-move: --spool: empty path"
+is "an empty spool path is refused, not taken for /" "$?:$(cat err9)" "2:crash-move: bad value for --spool: ''"
 mkdir not-a-spool
 crash-move --spool not-a-spool --to store 2>err9
 is "a directory without new/ is refused" "$?" 1

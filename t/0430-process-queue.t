@@ -155,8 +155,8 @@ crash-process --store elsewhere --db "$DB" --symbols syms --queue "$DB" --drain 
 is "a crash not in the store: missing, tried five times" "$(jq -r .status wrong | sort | uniq -c | tr -s ' ')" " 5 missing"
 is "and kept in the queue" "$(dbq "SELECT attempts FROM crash_queue WHERE crash_id = '$id'")" 5
 crash-move --spool spool --to store --queue '' 2>err
-is "an empty queue URL is refused" "$?" 1
-like "saying so" "$(cat err)" "empty database URL"
+is "an empty queue URL is refused" "$?" 2
+like "saying so" "$(cat err)" "bad value for --queue: ''"
 
 # A new SQLite database opened by the mover and four workers at once: each
 # switches it to WAL mode, which fails at once when another holds the

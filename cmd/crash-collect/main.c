@@ -403,8 +403,6 @@ static void configure(const struct conf *c)
 	check_range(c, "max-connections", 1, 65536);
 	check_range(c, "timeout", 1, 86400);
 	check_range(c, "drain-timeout", 0, 86400);
-	if (!*conf_str(c, "spool"))
-		die(2, "--spool: empty path");
 	const char *reply = conf_str(c, "reply");
 	if (!strcmp(reply, "hex16"))
 		env.reply = REPLY_HEX16;

@@ -397,8 +397,6 @@ int main(int argc, char **argv)
 		die(2, "unexpected argument '%s'", rest[0]);
 	free(rest);
 	const char *spool = conf_str(c, "spool");
-	if (!*spool)
-		die(2, "--spool: empty path");	/* not the root directory */
 	apply_s3_options(c);
 	char *err;
 	struct store *st = store_open(conf_str(c, "to"), &err);

@@ -126,6 +126,14 @@ static void test_conf(void)
 	log_threshold = LOG_INFO;
 	is_int(errors, 4, "unknown key, bad value, bad line, bad section");
 	conf_free(c);
+
+	c = conf_new(opts);
+	log_threshold = LOG_SILENT;
+	errors = conf_parse_text(c, "spool =\nsymbols =   # nothing\n", "empty.conf");
+	log_threshold = LOG_INFO;
+	is_int(errors, 2, "an empty value is an error, for a string and a list");
+	is_str(conf_str(c, "spool"), "spool", "and leaves the default");
+	conf_free(c);
 }
 
 static void test_map_file(void)
